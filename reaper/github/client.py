@@ -1,0 +1,270 @@
+"""HTTP access to GitHub's Copilot seat endpoints: headers, retries, rate limits, paging."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote, urlsplit
+
+import httpx
+import tenacity
+
+from reaper import __version__
+from reaper.errors import (
+    BadResponseError,
+    GitHubAuthError,
+    GitHubError,
+    GitHubNotFoundError,
+    GitHubUnavailableError,
+    GitHubUnprocessableError,
+)
+from reaper.logs import get_logger
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+log = get_logger(__name__)
+
+PER_PAGE = 100
+SECONDARY_LIMIT_WAIT = 60.0
+_BODY_SNIPPET = 200
+
+
+@dataclass(frozen=True, slots=True)
+class SeatPage:
+    """One page of an org's seat list, records still unparsed."""
+
+    total_seats: int
+    seats: list[Any]
+
+
+class _RetryableError(Exception):
+    """A failure worth another try; ``wait`` is the delay GitHub asked for, if any."""
+
+    def __init__(self, reason: str, wait: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.wait = wait
+
+
+class GitHubClient:
+    """A small client for the seat endpoints that translates failures into ``GitHubError``."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        token: str,
+        api_version: str = "2022-11-28",
+        timeout: float = 30.0,
+        max_attempts: int = 5,
+        max_wait: float = 900.0,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self._base = httpx.URL(base_url.rstrip("/") + "/")
+        self._max_attempts = max_attempts
+        self._max_wait = max_wait
+        self._sleep = sleep
+        self._http = httpx.Client(
+            base_url=self._base,
+            headers={
+                "Authorization": f"Bearer {token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": api_version,
+                "User-Agent": f"copilot-seat-reaper/{__version__}",
+            },
+            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            transport=transport,
+            follow_redirects=False,
+        )
+        self.responses_by_status: Counter[int] = Counter()
+        self.rate_limit_remaining: int | None = None
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self._http.close()
+
+    def __enter__(self) -> GitHubClient:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    # -- endpoints -----------------------------------------------------------------------
+
+    def iter_seat_pages(self, org: str) -> Iterator[SeatPage]:
+        """Yield every page of ``org``'s seat list, following ``Link: rel="next"``."""
+        url: str | None = f"orgs/{quote(org, safe='')}/copilot/billing/seats?per_page={PER_PAGE}"
+        seen: set[str] = set()
+        while url is not None:
+            response = self._request("GET", url)
+            body = _json(response)
+            if not (
+                isinstance(body, dict)
+                and isinstance(body.get("seats"), list)
+                and isinstance(body.get("total_seats"), int)
+            ):
+                raise BadResponseError(f"seat list of {org} is not a seat list")
+            yield SeatPage(total_seats=body["total_seats"], seats=body["seats"])
+            seen.add(str(response.url))
+            url = self._next_link(response, seen)
+
+    def get_seat(self, org: str, login: str) -> dict[str, Any] | None:
+        """Re-read one user's seat; ``None`` when the user holds no seat in the org."""
+        try:
+            response = self._request(
+                "GET", f"orgs/{quote(org, safe='')}/members/{quote(login, safe='')}/copilot"
+            )
+        except GitHubNotFoundError:
+            return None
+        body = _json(response)
+        if not isinstance(body, dict):
+            raise BadResponseError(f"seat of {login} in {org} is not an object")
+        return body
+
+    def cancel_seats(self, org: str, logins: list[str]) -> int:
+        """Cancel the seats of ``logins`` in ``org``; returns how many GitHub cancelled."""
+        response = self._request(
+            "DELETE",
+            f"orgs/{quote(org, safe='')}/copilot/billing/selected_users",
+            json={"selected_usernames": logins},
+        )
+        body = _json(response)
+        cancelled = body.get("seats_cancelled") if isinstance(body, dict) else None
+        if not isinstance(cancelled, int):
+            raise BadResponseError(f"cancel answer for {org} has no seats_cancelled")
+        return cancelled
+
+    def org_billing(self, org: str) -> dict[str, Any]:
+        """Read ``org``'s Copilot subscription settings."""
+        body = _json(self._request("GET", f"orgs/{quote(org, safe='')}/copilot/billing"))
+        if not isinstance(body, dict):
+            raise BadResponseError(f"Copilot settings of {org} are not an object")
+        return body
+
+    # -- plumbing ------------------------------------------------------------------------
+
+    def _next_link(self, response: httpx.Response, seen: set[str]) -> str | None:
+        link = response.links.get("next", {}).get("url")
+        if not link:
+            return None
+        target = urlsplit(link)
+        if (target.scheme, target.netloc) != (self._base.scheme, self._base.netloc.decode()):
+            raise BadResponseError("the next-page link points at another host")
+        if link in seen:
+            raise BadResponseError("the next-page link loops back to a page already read")
+        return link
+
+    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception_type(_RetryableError),
+            stop=tenacity.stop_after_attempt(self._max_attempts),
+            wait=self._wait,
+            sleep=self._sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt, method, url, **kwargs)
+        except _RetryableError as exc:
+            raise GitHubUnavailableError(
+                f"{method} {_path(url)} failed after {self._max_attempts} attempts: {exc.reason}"
+            ) from None
+
+    def _wait(self, state: tenacity.RetryCallState) -> float:
+        error = state.outcome.exception() if state.outcome else None
+        asked = error.wait if isinstance(error, _RetryableError) else None
+        backoff = tenacity.wait_exponential_jitter(initial=1, max=30)(state)
+        delay = backoff if asked is None else max(asked, 0.0)
+        if delay > self._max_wait:
+            reason = error.reason if isinstance(error, _RetryableError) else "retry"
+            raise GitHubUnavailableError(
+                f"GitHub asked to wait {delay:.0f}s ({reason}), "
+                f"more than REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
+            )
+        log.warning(
+            "github.retry_scheduled",
+            attempt=state.attempt_number,
+            wait_seconds=round(delay, 2),
+            reason=error.reason if isinstance(error, _RetryableError) else "unknown",
+        )
+        return delay
+
+    def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, url, **kwargs)
+        except httpx.TimeoutException:
+            raise _RetryableError(f"timeout on {method} {_path(url)}") from None
+        except httpx.TransportError as exc:
+            raise _RetryableError(f"{type(exc).__name__} on {method} {_path(url)}") from None
+        self.responses_by_status[response.status_code] += 1
+        remaining = response.headers.get("x-ratelimit-remaining")
+        if remaining is not None and remaining.isdigit():
+            self.rate_limit_remaining = int(remaining)
+        log.debug("github.response", method=method, path=_path(url), status=response.status_code)
+        return _check(response, method, url)
+
+
+def _check(response: httpx.Response, method: str, url: str) -> httpx.Response:
+    status = response.status_code
+    if status < 300:
+        return response
+    where = f"{method} {_path(url)}"
+    wait = _rate_limit_wait(response)
+    if wait is not None:
+        raise _RetryableError(f"rate limited ({status}) on {where}", wait)
+    if status >= 500:
+        raise _RetryableError(f"GitHub answered {status} on {where}")
+    message = _message(response)
+    if status == 401:
+        raise GitHubAuthError(f"GitHub refused the token (401) on {where}: {message}", status=401)
+    if status == 403:
+        raise GitHubAuthError(f"GitHub forbade {where} (403): {message}", status=403)
+    if status == 404:
+        raise GitHubNotFoundError(f"GitHub has no {_path(url)} (404)", status=404)
+    if status == 422:
+        raise GitHubUnprocessableError(f"GitHub refused {where} (422): {message}", status=422)
+    raise GitHubError(f"GitHub answered {status} on {where}: {message}", status=status)
+
+
+def _rate_limit_wait(response: httpx.Response) -> float | None:
+    """Seconds to wait when ``response`` is a rate limit, as GitHub documents it; else None."""
+    if response.status_code not in (403, 429):
+        return None
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None:
+        try:
+            return max(float(retry_after), 0.0)
+        except ValueError:
+            return SECONDARY_LIMIT_WAIT
+    if response.headers.get("x-ratelimit-remaining") == "0":
+        reset = response.headers.get("x-ratelimit-reset", "")
+        if reset.isdigit():
+            return max(int(reset) - time.time(), 0.0) + 1.0
+        return SECONDARY_LIMIT_WAIT
+    if response.status_code == 429 or "rate limit" in _message(response).lower():
+        return SECONDARY_LIMIT_WAIT
+    return None
+
+
+def _json(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError:
+        raise BadResponseError(f"GitHub's answer to {response.url.path} is not JSON") from None
+
+
+def _message(response: httpx.Response) -> str:
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:_BODY_SNIPPET]
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return str(body["message"])[:_BODY_SNIPPET]
+    return ""
+
+
+def _path(url: str) -> str:
+    return "/" + urlsplit(url).path.lstrip("/")

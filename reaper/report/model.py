@@ -1,0 +1,150 @@
+"""The report of one cycle: counts and the lists of what changed, per org. Plain data."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields
+from datetime import datetime  # noqa: TC003  (dataclass fields are resolved at runtime)
+from typing import Self
+
+from reaper.domain import Action, Decision
+
+
+@dataclass(slots=True)
+class Counts:
+    """How many seats ended up in each state this cycle."""
+
+    seats: int = 0
+    active: int = 0
+    inactive: int = 0
+    newly_flagged: int = 0
+    in_grace: int = 0
+    cancelled: int = 0
+    reactivated: int = 0
+    exempt: int = 0
+    already_pending: int = 0
+    needs_person: int = 0
+    errors: int = 0
+
+    def __add__(self, other: Counts) -> Counts:
+        """Sum two sets of counts."""
+        return Counts(*(getattr(self, f.name) + getattr(other, f.name) for f in fields(self)))
+
+    def as_dict(self) -> dict[str, int]:
+        """Return the counts by field name, for structured logs."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def items(self) -> list[tuple[str, int]]:
+        """Return (label, value) pairs in display order."""
+        return [(f.name.replace("_", " "), getattr(self, f.name)) for f in fields(self)]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One seat in one of the report's lists."""
+
+    org: str
+    login: str
+    reason: str
+    last_activity_at: datetime | None = None
+    idle_days: int | None = None
+    due_at: datetime | None = None
+    team: str | None = None
+    editor: str | None = None
+    plan_type: str | None = None
+
+    @classmethod
+    def of(cls, decision: Decision, reason: str | None = None) -> Self:
+        """Describe the seat of a decision."""
+        seat = decision.seat
+        return cls(
+            org=decision.org,
+            login=decision.login,
+            reason=reason or decision.reason,
+            last_activity_at=seat.last_activity_at if seat else None,
+            idle_days=decision.idle_days,
+            due_at=decision.due_at,
+            team=seat.assigning_team if seat else None,
+            editor=seat.last_activity_editor if seat else None,
+            plan_type=seat.plan_type if seat else None,
+        )
+
+
+@dataclass(slots=True)
+class OrgReport:
+    """What one org's cycle found and did. ``failed`` means part of its work did not happen."""
+
+    org: str
+    counts: Counts = field(default_factory=Counts)
+    flagged: list[Entry] = field(default_factory=list)
+    cancelled: list[Entry] = field(default_factory=list)
+    reactivated: list[Entry] = field(default_factory=list)
+    needs_person: list[Entry] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    failed: bool = False
+
+    def fail(self, message: str) -> None:
+        """Record a failure that makes this org's cycle incomplete."""
+        self.failed = True
+        self.errors.append(message)
+        self.counts.errors += 1
+
+    def note_error(self, message: str) -> None:
+        """Record an error that was contained (a skipped record) without failing the org."""
+        self.errors.append(message)
+        self.counts.errors += 1
+
+    def tally(self, decisions: list[Decision], *, bad_seats: int) -> None:
+        """Count the final decisions of a fully read org."""
+        counts = self.counts
+        counts.seats = bad_seats + sum(1 for d in decisions if d.seat is not None)
+        for decision in decisions:
+            match decision.action:
+                case Action.ACTIVE:
+                    counts.active += 1
+                case Action.UNFLAG:
+                    counts.active += 1
+                    counts.reactivated += 1
+                case Action.FLAG:
+                    counts.inactive += 1
+                    counts.newly_flagged += 1
+                case Action.IN_GRACE:
+                    counts.inactive += 1
+                    counts.in_grace += 1
+                case Action.CANCEL:
+                    counts.inactive += 1
+                    counts.cancelled += 1
+                case Action.NEEDS_PERSON:
+                    counts.inactive += 1
+                    counts.needs_person += 1
+                case Action.EXEMPT:
+                    counts.exempt += 1
+                case Action.PENDING:
+                    counts.already_pending += 1
+                case Action.FORGET:
+                    pass
+
+
+@dataclass(slots=True)
+class CycleReport:
+    """The report of one whole cycle across every configured org."""
+
+    at: datetime
+    dry_run: bool
+    orgs: list[OrgReport] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        """Tell whether any org's cycle was incomplete."""
+        return any(org.failed for org in self.orgs)
+
+    @property
+    def totals(self) -> Counts:
+        """Counts summed over every org."""
+        total = Counts()
+        for org in self.orgs:
+            total += org.counts
+        return total
+
+    def entries(self, name: str) -> list[Entry]:
+        """One list (``flagged``, ``cancelled``, ...) across every org."""
+        return [entry for org in self.orgs for entry in getattr(org, name)]

@@ -1,0 +1,204 @@
+"""Configuration: read once from ``REAPER_*`` environment variables, validated up front."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from reaper.errors import ConfigError
+from reaper.policy import Policy
+
+ENV_PREFIX = "REAPER_"
+DEFAULT_SECRETS_DIR = Path("/run/secrets/reaper")
+SECRET_FIELDS = ("github_token", "slack_bot_token", "slack_webhook_url")
+# GitHub: alphanumerics and single hyphens, at most 39 characters; managed users add _shortcode.
+_NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?$")
+_TEAM = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
+_CRON_FIELDS = 5
+
+CommaList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    """Every setting of the reaper. See ``config/reaper.env.example`` for the meaning of each."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    github_token: SecretStr
+    github_api_url: str = "https://api.github.com"
+    github_api_version: str = "2022-11-28"
+    github_orgs: CommaList
+    github_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
+    github_max_attempts: int = Field(default=5, ge=1, le=20)
+    github_max_wait_seconds: float = Field(default=900.0, ge=0)
+
+    inactive_days: int = Field(default=60, ge=1, le=3650)
+    grace_days: int = Field(default=14, ge=0, le=365)
+    dry_run: bool = True
+    exempt_users: CommaList = []
+    exempt_teams: CommaList = []
+
+    slack_webhook_url: SecretStr | None = None
+    slack_bot_token: SecretStr | None = None
+    slack_channel: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    state_url: str = "sqlite:///reaper-state.db"
+    schedule: str = "0 9 * * 1-5"
+    run_on_start: bool = False
+    log_format: Literal["auto", "json", "console"] = "auto"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+
+    @field_validator("github_orgs", "exempt_users", "exempt_teams", mode="before")
+    @classmethod
+    def _split_commas(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("github_orgs")
+    @classmethod
+    def _orgs(cls, orgs: list[str]) -> list[str]:
+        if not orgs:
+            raise ValueError("name at least one organisation")
+        bad = [org for org in orgs if not _NAME.match(org)]
+        if bad:
+            raise ValueError(f"not a GitHub organisation name: {', '.join(map(repr, bad))}")
+        return list(dict.fromkeys(orgs))
+
+    @field_validator("exempt_users")
+    @classmethod
+    def _users(cls, users: list[str]) -> list[str]:
+        bad = [user for user in users if not _NAME.match(user)]
+        if bad:
+            raise ValueError(f"not a GitHub username: {', '.join(map(repr, bad))}")
+        return users
+
+    @field_validator("exempt_teams")
+    @classmethod
+    def _teams(cls, teams: list[str]) -> list[str]:
+        bad = [team for team in teams if not _TEAM.match(team)]
+        if bad:
+            raise ValueError(f"not a team slug: {', '.join(map(repr, bad))}")
+        return teams
+
+    @field_validator("github_api_url", "slack_api_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        _require_http(url)
+        return url
+
+    @field_validator("slack_webhook_url")
+    @classmethod
+    def _secret_http_url(cls, url: SecretStr | None) -> SecretStr | None:
+        if url is not None:
+            _require_http(url.get_secret_value())
+        return url
+
+    @field_validator("github_token", "slack_bot_token")
+    @classmethod
+    def _not_blank(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value().strip():
+            raise ValueError("is empty")
+        return token
+
+    @field_validator("schedule")
+    @classmethod
+    def _cron(cls, schedule: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415  (slow import)
+
+        if len(schedule.split()) != _CRON_FIELDS:
+            raise ValueError("needs five cron fields: minute hour day month weekday")
+        try:
+            CronTrigger.from_crontab(schedule, timezone="UTC")
+        except ValueError as exc:
+            raise ValueError(f"not a cron expression: {exc}") from None
+        return schedule
+
+    @field_validator("state_url")
+    @classmethod
+    def _state_url(cls, url: str) -> str:
+        if not url.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
+            raise ValueError("use sqlite:///PATH or postgresql://USER@HOST/DB")
+        return url
+
+    @model_validator(mode="after")
+    def _slack_bot_needs_channel(self) -> Settings:
+        if self.slack_bot_token is not None and not self.slack_channel:
+            raise ValueError("REAPER_SLACK_CHANNEL is required with REAPER_SLACK_BOT_TOKEN")
+        return self
+
+    @property
+    def policy(self) -> Policy:
+        """The decision settings for the pure core."""
+        return Policy(
+            inactive_days=self.inactive_days,
+            grace_days=self.grace_days,
+            exempt_users=frozenset(self.exempt_users),
+            exempt_teams=frozenset(self.exempt_teams),
+        )
+
+    def secrets(self) -> list[str]:
+        """Every secret value configured, for redaction."""
+        values = (getattr(self, name) for name in SECRET_FIELDS)
+        return [value.get_secret_value() for value in values if value is not None]
+
+    def describe(self) -> dict[str, Any]:
+        """Return the effective configuration for the start-up log line, secrets masked."""
+        shown = self.model_dump(mode="json")
+        for name in SECRET_FIELDS:
+            shown[name] = "***" if getattr(self, name) is not None else None
+        shown["state_url"] = _mask_password(self.state_url)
+        return shown
+
+
+def _require_http(url: str) -> None:
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.hostname:
+        raise ValueError("must be an http:// or https:// URL")
+
+
+def _mask_password(url: str) -> str:
+    parts = urlsplit(url)
+    if parts.password:
+        return url.replace(f":{parts.password}@", ":***@", 1)
+    return url
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the settings from the environment (and overrides), or raise one ConfigError.
+
+    Kubernetes-mounted secrets are read from ``REAPER_SECRETS_DIR`` (default
+    ``/run/secrets/reaper``) when that folder exists: one file per variable name.
+    """
+    import os  # noqa: PLC0415
+
+    secrets_dir = Path(os.environ.get(f"{ENV_PREFIX}SECRETS_DIR", DEFAULT_SECRETS_DIR))
+    try:
+        if secrets_dir.is_dir():
+            return Settings(_secrets_dir=secrets_dir, **overrides)
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(_explain(exc)) from None
+
+
+def _explain(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors(include_input=False, include_url=False):
+        loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+        name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "configuration"
+        message = error["msg"].removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "is required"
+        lines.append(f"  {name}: {message}")
+    return "invalid configuration:\n" + "\n".join(dict.fromkeys(lines))

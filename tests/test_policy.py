@@ -1,0 +1,137 @@
+"""The pure core, table-driven: each row a seat, its flag, and what must happen."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from reaper.domain import Action, Flag, Seat
+from reaper.policy import Policy, decide_org, decide_seat
+
+NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
+POLICY = Policy(
+    inactive_days=30,
+    grace_days=7,
+    exempt_users=frozenset({"Boss"}),
+    exempt_teams=frozenset({"leadership"}),
+)
+
+
+def seat(
+    login: str = "alice",
+    *,
+    active_days_ago: float | None = 40,
+    created_days_ago: float = 400,
+    team: str | None = None,
+    pending: str | None = None,
+) -> Seat:
+    return Seat(
+        org="acme",
+        login=login,
+        created_at=NOW - created_days_ago * DAY,
+        last_activity_at=None if active_days_ago is None else NOW - active_days_ago * DAY,
+        last_activity_editor="vscode/1.0",
+        pending_cancellation_date=pending,
+        assigning_team=team,
+        plan_type="business",
+    )
+
+
+def flag(
+    login: str = "alice",
+    *,
+    flagged_days_ago: float = 10,
+    reference_days_ago: float = 40,
+    warned: bool = True,
+    due_in_days: float | None = None,
+) -> Flag:
+    flagged_at = NOW - flagged_days_ago * DAY
+    due_at = flagged_at + 7 * DAY if due_in_days is None else NOW + due_in_days * DAY
+    return Flag(
+        org="acme",
+        login=login,
+        flagged_at=flagged_at,
+        reference_at=NOW - reference_days_ago * DAY,
+        warned_at=flagged_at if warned else None,
+        due_at=due_at if warned else None,
+    )
+
+
+CASES = [
+    # (description, seat, flag, expected action)
+    ("used yesterday", seat(active_days_ago=1), None, Action.ACTIVE),
+    ("idle exactly the threshold is not inactive", seat(active_days_ago=30), None, Action.ACTIVE),
+    ("idle past the threshold is flagged", seat(active_days_ago=30.01), None, Action.FLAG),
+    ("never used, assigned long ago", seat(active_days_ago=None), None, Action.FLAG),
+    (
+        "never used, assigned last week",
+        seat(active_days_ago=None, created_days_ago=7),
+        None,
+        Action.ACTIVE,
+    ),
+    ("pending cancellation is left alone", seat(pending="2026-07-01"), None, Action.PENDING),
+    ("exempt user, any case", seat("boss"), None, Action.EXEMPT),
+    ("exempt team", seat(team="Leadership"), None, Action.EXEMPT),
+    ("flagged, still idle, due date not reached", seat(), flag(flagged_days_ago=3), Action.IN_GRACE),
+    ("flagged, due date reached exactly", seat(), flag(flagged_days_ago=7), Action.CANCEL),
+    ("flagged, past due", seat(), flag(flagged_days_ago=20), Action.CANCEL),
+    ("flagged, used again", seat(active_days_ago=2), flag(), Action.UNFLAG),
+    (
+        "flagged, activity newer than at flag time though still idle",
+        seat(active_days_ago=35),
+        flag(reference_days_ago=40),
+        Action.UNFLAG,
+    ),
+    (
+        "flagged, activity reset to null by GitHub is not a use",
+        seat(active_days_ago=None, created_days_ago=400),
+        flag(reference_days_ago=95),
+        Action.CANCEL,
+    ),
+    ("flagged but never warned is never due", seat(), flag(flagged_days_ago=50, warned=False), Action.IN_GRACE),
+    ("due but granted by a team", seat(team="platform"), flag(flagged_days_ago=8), Action.NEEDS_PERSON),
+    ("flagged, now pending", seat(pending="2026-07-01"), flag(flagged_days_ago=20), Action.PENDING),
+    ("flagged, now exempt", seat("boss"), flag("boss", flagged_days_ago=20), Action.EXEMPT),
+]
+
+
+@pytest.mark.parametrize(("description", "the_seat", "the_flag", "expected"), CASES, ids=[c[0] for c in CASES])
+def test_decision_table(description: str, the_seat: Seat, the_flag: Flag | None, expected: Action) -> None:
+    """Each seat gets the action the rules give it."""
+    assert decide_seat(the_seat, the_flag, NOW, POLICY).action is expected, description
+
+
+def test_new_flag_is_due_after_the_grace_period() -> None:
+    """A new flag's due date is now plus the grace period."""
+    decision = decide_seat(seat(), None, NOW, POLICY)
+    assert decision.due_at == NOW + 7 * DAY
+    assert decision.idle_days == 40
+
+
+def test_promised_due_date_survives_a_shorter_grace_period() -> None:
+    """Shortening the grace period never brings a promised due date forward."""
+    shorter = Policy(inactive_days=30, grace_days=1)
+    promised = flag(flagged_days_ago=3, due_in_days=4)
+    assert decide_seat(seat(), promised, NOW, shorter).action is Action.IN_GRACE
+
+
+def test_longer_grace_period_extends_a_warned_flag() -> None:
+    """Lengthening the grace period after a warning extends its due date."""
+    longer = Policy(inactive_days=30, grace_days=30)
+    assert decide_seat(seat(), flag(flagged_days_ago=8), NOW, longer).action is Action.IN_GRACE
+
+
+def test_flags_of_missing_seats_are_forgotten() -> None:
+    """A flagged login absent from the seat list is forgotten; other flags are matched by case."""
+    flags = {"Alice": flag("Alice", flagged_days_ago=3), "gone": flag("gone")}
+    decisions = decide_org([seat("alice")], flags, NOW, POLICY)
+    actions = {d.login: d.action for d in decisions}
+    assert actions == {"alice": Action.IN_GRACE, "gone": Action.FORGET}
+
+
+def test_unreadable_record_keeps_its_flag() -> None:
+    """A flagged login whose record could not be read is not taken as gone."""
+    decisions = decide_org([], {"bob": flag("bob")}, NOW, POLICY, unreadable_logins=["BOB"])
+    assert decisions == []
