@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
@@ -23,7 +24,12 @@ def utc_now() -> datetime:
 
 
 @contextmanager
-def open_cycle(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Iterator[Cycle]:
+def open_cycle(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+) -> Iterator[Cycle]:
     """Open the adapters for one cycle and close them afterwards."""
     store = SqlStore(settings.state_url)
     github = GitHubClient(
@@ -33,6 +39,7 @@ def open_cycle(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
         timeout=settings.github_timeout_seconds,
         max_attempts=settings.github_max_attempts,
         max_wait=settings.github_max_wait_seconds,
+        sleep=sleep,
     )
     try:
         yield Cycle(
@@ -43,6 +50,7 @@ def open_cycle(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -
             orgs=list(settings.github_orgs),
             dry_run=settings.dry_run,
             clock=clock,
+            sleep=sleep,
         )
     finally:
         github.close()

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import ipaddress
+import os
 import socket
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
+
+from reaper.simulator import Simulator
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -69,12 +72,22 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> Iterator[pytest.MonkeyPatch]:
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> pytest.MonkeyPatch:
     """An environment with no REAPER_* variables and no mounted secrets."""
-    import os
-
     for name in list(os.environ):
         if name.startswith("REAPER_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("REAPER_SECRETS_DIR", str(tmp_path / "no-secrets"))
-    yield monkeypatch
+    return monkeypatch
+
+
+GITHUB_TOKEN = "ghp_TESTtokenNEVERinOUTPUT0123456789"
+SLACK_BOT_TOKEN = "xoxb-TEST-slack-bot-NEVER-in-output"
+
+
+@pytest.fixture
+def sim(clock: FakeClock) -> Iterator[Any]:
+    """The project's GitHub and Slack simulator on loopback, on the test's clock."""
+    with Simulator(token=GITHUB_TOKEN, slack_bot_token=SLACK_BOT_TOKEN, clock=clock) as simulator:
+        simulator.add_org("acme")
+        yield simulator

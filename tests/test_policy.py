@@ -74,7 +74,12 @@ CASES = [
     ("pending cancellation is left alone", seat(pending="2026-07-01"), None, Action.PENDING),
     ("exempt user, any case", seat("boss"), None, Action.EXEMPT),
     ("exempt team", seat(team="Leadership"), None, Action.EXEMPT),
-    ("flagged, still idle, due date not reached", seat(), flag(flagged_days_ago=3), Action.IN_GRACE),
+    (
+        "flagged, still idle, due date not reached",
+        seat(),
+        flag(flagged_days_ago=3),
+        Action.IN_GRACE,
+    ),
     ("flagged, due date reached exactly", seat(), flag(flagged_days_ago=7), Action.CANCEL),
     ("flagged, past due", seat(), flag(flagged_days_ago=20), Action.CANCEL),
     ("flagged, used again", seat(active_days_ago=2), flag(), Action.UNFLAG),
@@ -90,15 +95,29 @@ CASES = [
         flag(reference_days_ago=95),
         Action.CANCEL,
     ),
-    ("flagged but never warned is never due", seat(), flag(flagged_days_ago=50, warned=False), Action.IN_GRACE),
-    ("due but granted by a team", seat(team="platform"), flag(flagged_days_ago=8), Action.NEEDS_PERSON),
+    (
+        "flagged but never warned is never due",
+        seat(),
+        flag(flagged_days_ago=50, warned=False),
+        Action.IN_GRACE,
+    ),
+    (
+        "due but granted by a team",
+        seat(team="platform"),
+        flag(flagged_days_ago=8),
+        Action.NEEDS_PERSON,
+    ),
     ("flagged, now pending", seat(pending="2026-07-01"), flag(flagged_days_ago=20), Action.PENDING),
     ("flagged, now exempt", seat("boss"), flag("boss", flagged_days_ago=20), Action.EXEMPT),
 ]
 
 
-@pytest.mark.parametrize(("description", "the_seat", "the_flag", "expected"), CASES, ids=[c[0] for c in CASES])
-def test_decision_table(description: str, the_seat: Seat, the_flag: Flag | None, expected: Action) -> None:
+@pytest.mark.parametrize(
+    ("description", "the_seat", "the_flag", "expected"), CASES, ids=[c[0] for c in CASES]
+)
+def test_decision_table(
+    description: str, the_seat: Seat, the_flag: Flag | None, expected: Action
+) -> None:
     """Each seat gets the action the rules give it."""
     assert decide_seat(the_seat, the_flag, NOW, POLICY).action is expected, description
 

@@ -1,0 +1,155 @@
+"""``reaper demo``: the real cycle, live, against the built-in GitHub and Slack simulator.
+
+Two synthetic orgs with a few hundred seats live through simulated days: idle seats are
+flagged and warned, one user comes back, and the rest are cancelled when the grace period
+ends. Each Slack message the simulator receives is printed. No network beyond loopback.
+"""
+
+from __future__ import annotations
+
+import random
+import sys
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TextIO
+
+from reaper.app import open_cycle
+from reaper.logs import configure_logging
+from reaper.settings import Settings
+from reaper.simulator import Simulator
+
+if TYPE_CHECKING:
+    from reaper.cycle import CycleOutcome
+
+DAY = timedelta(days=1)
+DEMO_TOKEN = "ghp_demo_token_not_a_real_secret"  # noqa: S105  (the simulator's own)
+ORGS = {"acme-corp": 180, "acme-labs": 120}
+INACTIVE_DAYS = 60
+GRACE_DAYS = 7
+
+
+@dataclass
+class DemoClock:
+    """Simulated time: starts today at 09:00 UTC and moves a day at a time."""
+
+    now: datetime
+
+    def __call__(self) -> datetime:
+        """Return the simulated now."""
+        return self.now
+
+
+def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
+    """Fill the simulator with seats: mostly active, some idle, a few special cases."""
+    idle: list[str] = []
+    for org, size in ORGS.items():
+        sim.add_org(org)
+        for number in range(size):
+            login = f"{org.split('-')[1]}-dev{number:03d}"
+            created = now - rng.randint(100, 900) * DAY
+            roll = rng.random()
+            if roll < 0.78:
+                last = now - timedelta(hours=rng.randint(1, 24 * 40))
+            elif roll < 0.9:
+                last = now - rng.randint(INACTIVE_DAYS + 1, 89) * DAY
+                idle.append(login)
+            else:
+                last = None  # GitHub resets activity to null after 90 idle days
+                idle.append(login)
+            team = "platform" if number % 25 == 7 else None
+            sim.add_seat(org, login, created_at=created, last_activity_at=last, team=team)
+        sim.add_seat(org, f"{org}-newhire", created_at=now - 3 * DAY, last_activity_at=None)
+    sim.add_seat("acme-corp", "build-bot", created_at=now - 500 * DAY, last_activity_at=None)
+    sim.add_seat(
+        "acme-labs",
+        "leaver",
+        created_at=now - 400 * DAY,
+        last_activity_at=None,
+        pending_cancellation_date=(now + 20 * DAY).date().isoformat(),
+    )
+    return idle
+
+
+def print_slack(sim: Simulator, out: TextIO, seen: int) -> int:
+    """Print every Slack message the simulator received since ``seen``."""
+    messages = sim.slack_messages
+    for message in messages[seen:]:
+        for block in message.get("blocks") or []:
+            text = _block_text(block)
+            if text:
+                out.write(_unescape(text) + "\n")
+    return len(messages)
+
+
+def _block_text(block: dict[str, Any]) -> str:
+    text = block.get("text")
+    if isinstance(text, dict):
+        return str(text.get("text", ""))
+    fields = block.get("fields") or block.get("elements") or []
+    return "  ".join(str(f.get("text", "")) for f in fields if isinstance(f, dict))
+
+
+def _unescape(text: str) -> str:
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
+def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
+    """Run the demo and return 0 when every simulated cycle behaved as a live run should."""
+    clock = DemoClock(
+        (start or datetime.now(UTC)).replace(hour=9, minute=0, second=0, microsecond=0)
+    )
+    rng = random.Random(2026)  # noqa: S311  (synthetic data, not security)
+    configure_logging(level="WARNING", fmt="console", secrets=[DEMO_TOKEN])
+    with Simulator(token=DEMO_TOKEN, clock=clock) as sim, tempfile.TemporaryDirectory() as tmp:
+        idle = populate(sim, clock.now, rng)
+        settings = Settings(
+            github_token=DEMO_TOKEN,
+            github_api_url=sim.github_url,
+            github_orgs=list(ORGS),
+            inactive_days=INACTIVE_DAYS,
+            grace_days=GRACE_DAYS,
+            dry_run=False,
+            exempt_users=["build-bot"],
+            slack_webhook_url=sim.slack_webhook_url,
+            state_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
+        )
+        comeback = idle[0]
+        story = [
+            (0, f"Day 0: first live run. {len(idle)} idle seats are flagged and warned.", None),
+            (3, f"Day 3: {comeback} opens their editor and uses Copilot again.", comeback),
+            (
+                GRACE_DAYS,
+                f"Day {GRACE_DAYS}: the grace period is over for everyone still idle.",
+                None,
+            ),
+            (
+                GRACE_DAYS + 1,
+                f"Day {GRACE_DAYS + 1}: a quiet day; cancelled seats are pending.",
+                None,
+            ),
+        ]
+        seen, ok = 0, True
+        base = clock.now
+        for day, title, returning in story:
+            clock.now = base + day * DAY
+            if returning is not None:
+                org = next(o for o in ORGS if returning.startswith(o.split("-")[1]))
+                sim.set_activity(org, returning, clock.now - timedelta(hours=2))
+            out.write(f"\n{'=' * 78}\n{title}\n{'=' * 78}\n")
+            with open_cycle(settings, clock=clock) as cycle:
+                outcome: CycleOutcome = cycle.run()
+            seen = print_slack(sim, out, seen)
+            ok = ok and outcome.ok
+        pending = sum(
+            1
+            for org in ORGS
+            for login in idle
+            if (seat := sim.seat(org, login)) and seat.get("pending_cancellation_date")
+        )
+        out.write(
+            f"\nDone: {pending} idle seats cancelled, {comeback} kept theirs by using Copilot, "
+            f"team-granted seats left to a person. State was in a throw-away SQLite file.\n"
+        )
+    return 0 if ok else 1

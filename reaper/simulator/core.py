@@ -1,0 +1,221 @@
+"""The ``Simulator``: GitHub's Copilot seat API and Slack on one loopback port."""
+
+from __future__ import annotations
+
+import copy
+import threading
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Self
+
+from reaper.simulator.faults import Fault, FaultQueue
+from reaper.simulator.github import DEFAULT_EDITOR, GitHubApi
+from reaper.simulator.server import LoopbackServer, RecordedRequest, Response
+from reaper.simulator.slack import API_PREFIX, WEBHOOK_PATH, SlackApi
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import date
+    from types import TracebackType
+
+
+SIM_GITHUB_TOKEN = "ghp_sim"
+SIM_SLACK_BOT_TOKEN = "xoxb-sim"
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class Simulator:
+    """A stand-in for GitHub's Copilot seat endpoints and Slack, served on 127.0.0.1.
+
+    Use it as a context manager: entering binds a random free port and starts a background
+    thread; leaving stops the server, closes its connections and joins its threads. State
+    (orgs, seats, Slack users) may be set up before or while it runs.
+
+    ``clock`` returns the simulated "now" as an aware UTC datetime; it dates cancellations
+    (``pending_cancellation_date``), new seats, Slack message timestamps and rate-limit resets.
+    """
+
+    def __init__(
+        self,
+        *,
+        token: str = SIM_GITHUB_TOKEN,
+        slack_bot_token: str = SIM_SLACK_BOT_TOKEN,
+        clock: Callable[[], datetime] = _utc_now,
+        rate_limit: int = 5000,
+    ) -> None:
+        self._server = LoopbackServer(self._dispatch)
+        self._faults = FaultQueue()
+        self._requests: list[RecordedRequest] = []
+        self._requests_lock = threading.Lock()
+        self._github = GitHubApi(
+            token=token, clock=clock, base_url=lambda: self.github_url, rate_limit=rate_limit
+        )
+        self._slack = SlackApi(
+            bot_token=slack_bot_token, clock=clock, base_url=lambda: self.github_url
+        )
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start serving on 127.0.0.1 at a random free port."""
+        self._server.start()
+
+    def stop(self) -> None:
+        """Stop serving and join the server's threads (safe to call twice)."""
+        self._server.stop()
+
+    def __enter__(self) -> Self:
+        self.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- addresses ---------------------------------------------------------------------------
+
+    @property
+    def github_url(self) -> str:
+        """The GitHub API root, ``http://127.0.0.1:PORT`` (no trailing slash)."""
+        return self._server.base_url
+
+    @property
+    def slack_webhook_url(self) -> str:
+        """The incoming-webhook URL."""
+        return f"{self._server.base_url}{WEBHOOK_PATH}"
+
+    @property
+    def slack_api_url(self) -> str:
+        """The Web API root with a trailing slash, for ``WebClient(base_url=...)``."""
+        return f"{self._server.base_url}{API_PREFIX}"
+
+    # -- GitHub state ------------------------------------------------------------------------
+
+    def add_org(
+        self,
+        org: str,
+        *,
+        seat_management_setting: str = "assign_selected",
+        plan_type: str = "business",
+        public_code_suggestions: str = "block",
+    ) -> None:
+        """Create an organisation with Copilot enabled and no seats."""
+        self._github.add_org(
+            org,
+            seat_management_setting=seat_management_setting,
+            plan_type=plan_type,
+            public_code_suggestions=public_code_suggestions,
+        )
+
+    def add_seat(
+        self,
+        org: str,
+        login: str,
+        *,
+        created_at: datetime | None = None,
+        last_activity_at: datetime | None = None,
+        team: str | None = None,
+        plan_type: str | None = None,
+        editor: str | None = DEFAULT_EDITOR,
+        pending_cancellation_date: date | str | None = None,
+    ) -> dict[str, Any]:
+        """Give ``login`` a seat in ``org`` and return the seat JSON as it will be served.
+
+        ``created_at`` defaults to the clock's now; ``team`` is the slug of the team that
+        assigned the seat (``None``: assigned directly); ``plan_type`` defaults to the org's.
+        ``last_authenticated_at`` follows ``last_activity_at``; ``editor`` is reported only
+        when there is activity, as GitHub nulls both together.
+        """
+        return self._github.add_seat(
+            org,
+            login,
+            created_at=created_at,
+            last_activity_at=last_activity_at,
+            team=team,
+            plan_type=plan_type,
+            editor=editor,
+            pending_cancellation_date=pending_cancellation_date,
+        )
+
+    def add_raw_seat(self, org: str, record: Any) -> None:
+        """Append ``record`` to the org's seat list, served verbatim (for malformed data)."""
+        with self._github.lock:
+            self._github.org(org).seats.append(copy.deepcopy(record))
+
+    def set_activity(
+        self, org: str, login: str, at: datetime, *, editor: str | None = None
+    ) -> None:
+        """Record Copilot use: sets ``last_activity_at`` and ``last_authenticated_at``."""
+        self._github.set_activity(org, login, at, editor)
+
+    def remove_seat(self, org: str, login: str) -> None:
+        """Remove ``login``'s seat from ``org`` altogether."""
+        self._github.remove_seat(org, login)
+
+    def seat(self, org: str, login: str) -> dict[str, Any] | None:
+        """The seat JSON of ``login`` in ``org`` as currently served, or ``None``."""
+        with self._github.lock:
+            record = self._github.org(org).find(login)
+            return copy.deepcopy(record)
+
+    # -- faults and records ------------------------------------------------------------------
+
+    def inject(self, fault: Fault) -> None:
+        """Serve ``fault`` for the next ``fault.times`` matching requests (GitHub or Slack)."""
+        self._faults.add(fault)
+
+    def clear_faults(self) -> None:
+        """Drop all injected faults, used up or not."""
+        self._faults.clear()
+
+    @property
+    def pending_faults(self) -> list[Fault]:
+        """Injected faults that have not been used up yet."""
+        return self._faults.pending()
+
+    @property
+    def requests(self) -> list[RecordedRequest]:
+        """Every request received so far, GitHub and Slack alike, in arrival order."""
+        with self._requests_lock:
+            return list(self._requests)
+
+    @property
+    def slack_messages(self) -> list[dict[str, Any]]:
+        """Messages posted: webhook payloads and ``chat.postMessage`` arguments, with ``via``."""
+        with self._slack.lock:
+            return copy.deepcopy(self._slack.messages)
+
+    @property
+    def slack_files(self) -> list[dict[str, Any]]:
+        """Files uploaded with ``files_upload_v2``; ``content`` is the uploaded bytes."""
+        with self._slack.lock:
+            return copy.deepcopy(self._slack.files)
+
+    @property
+    def slack_users_by_email(self) -> dict[str, str]:
+        """E-mail to Slack user id, answered by ``users.lookupByEmail``: fill it in tests."""
+        return self._slack.users_by_email
+
+    def reset_records(self) -> None:
+        """Forget recorded requests, Slack messages and files (state and faults stay)."""
+        with self._requests_lock:
+            self._requests.clear()
+        self._slack.reset()
+
+    # -- routing -----------------------------------------------------------------------------
+
+    def _dispatch(self, request: RecordedRequest) -> Response | None:
+        with self._requests_lock:
+            self._requests.append(request)
+        fault = self._faults.take(request.method, request.path)
+        if fault is not None:
+            return None if fault.disconnect else fault.response()
+        if request.path.startswith("/slack/"):
+            return self._slack.handle(request)
+        return self._github.handle(request)

@@ -1,0 +1,266 @@
+"""The Slack side: an incoming webhook and the few Web API methods the reaper calls.
+
+Requests are accepted the way ``slack_sdk`` sends them: parameters in the query string, a
+form-encoded body or a JSON body, and the bot token in ``Authorization: Bearer`` or a
+``token`` parameter. Like Slack, API errors are HTTP 200 with ``{"ok": false, "error": ...}``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import re
+import threading
+import zlib
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs
+
+from reaper.simulator.server import Response, json_response, text_response
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from reaper.simulator.server import RecordedRequest
+
+WEBHOOK_PATH = "/slack/webhook/T000/B000/XXXX"
+API_PREFIX = "/slack/api/"
+UPLOAD_PREFIX = "/slack/files/upload/v1/"
+BOT_USER_ID = "U000BOT"
+MAX_BLOCKS = 50
+MAX_SECTION_TEXT = 3000
+
+
+def request_params(request: RecordedRequest) -> dict[str, Any]:
+    """Merge query-string, form and JSON-body parameters (later ones win)."""
+    params: dict[str, Any] = {key: values[-1] for key, values in request.query.items()}
+    content_type = request.headers.get("content-type", "")
+    if "application/x-www-form-urlencoded" in content_type:
+        form = parse_qs(request.text, keep_blank_values=True)
+        params.update({key: values[-1] for key, values in form.items()})
+    elif isinstance(request.json, dict):
+        params.update(request.json)
+    return params
+
+
+def _decode_json(value: Any) -> Any:
+    """Form-encoded clients send lists and objects (``blocks``, ``files``) as JSON strings."""
+    if isinstance(value, str) and value[:1] in ("[", "{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def blocks_error(blocks: Any) -> str | None:
+    """Slack's error code for blocks it would refuse, or ``None`` when they are acceptable."""
+    if blocks is None:
+        return None
+    if not isinstance(blocks, list) or len(blocks) > MAX_BLOCKS:
+        return "invalid_blocks"
+    for block in blocks:
+        text = block.get("text") if isinstance(block, dict) else None
+        if isinstance(text, dict) and len(str(text.get("text", ""))) > MAX_SECTION_TEXT:
+            return "invalid_blocks"
+    return None
+
+
+def channel_id(channel: str) -> str:
+    """The conversation id Slack answers with: ids as given, users' DMs as ``D…``, names hashed."""
+    if re.fullmatch(r"[CDG][A-Z0-9]+", channel):
+        return channel
+    if re.fullmatch(r"[UW][A-Z0-9]+", channel):
+        return f"D{channel[1:]}"
+    return f"C{zlib.crc32(channel.lstrip('#').encode()):08X}"
+
+
+class SlackApi:
+    """Records what the reaper posts to Slack and answers like Slack would."""
+
+    def __init__(
+        self, *, bot_token: str, clock: Callable[[], datetime], base_url: Callable[[], str]
+    ) -> None:
+        self.bot_token = bot_token
+        self.clock = clock
+        self.base_url = base_url
+        self.lock = threading.RLock()
+        self.messages: list[dict[str, Any]] = []
+        self.files: list[dict[str, Any]] = []
+        self.users_by_email: dict[str, str] = {}
+        self._uploads: dict[str, dict[str, Any]] = {}
+        self._counter = itertools.count(1)
+
+    def reset(self) -> None:
+        """Forget recorded messages and files (users and tokens stay)."""
+        with self.lock:
+            self.messages.clear()
+            self.files.clear()
+            self._uploads.clear()
+
+    def handle(self, request: RecordedRequest) -> Response:
+        """Answer one request under ``/slack/``."""
+        with self.lock:
+            if request.path == WEBHOOK_PATH and request.method == "POST":
+                return self._webhook(request)
+            if request.path.startswith(UPLOAD_PREFIX) and request.method == "POST":
+                return self._upload(request, request.path.removeprefix(UPLOAD_PREFIX))
+            if request.path.startswith(API_PREFIX):
+                return self._api(request, request.path.removeprefix(API_PREFIX))
+            return text_response(404, "no_service")
+
+    def _webhook(self, request: RecordedRequest) -> Response:
+        payload = request.json
+        if not isinstance(payload, dict):
+            return text_response(400, "invalid_payload")
+        if not payload.get("text") and not payload.get("blocks"):
+            return text_response(400, "no_text")
+        if problem := blocks_error(payload.get("blocks")):
+            return text_response(400, problem)
+        self.messages.append(
+            {
+                "via": "webhook",
+                "channel": payload.get("channel"),
+                "text": payload.get("text"),
+                "blocks": payload.get("blocks"),
+                **payload,
+            }
+        )
+        return text_response(200, "ok")
+
+    def _api(self, request: RecordedRequest, method: str) -> Response:
+        params = request_params(request)
+        scheme, _, credential = request.headers.get("authorization", "").partition(" ")
+        token = credential if scheme.lower() == "bearer" else params.get("token")
+        if token != self.bot_token:
+            return self._fail("invalid_auth")
+        params.pop("token", None)
+        handlers: dict[str, Callable[[dict[str, Any]], Response]] = {
+            "auth.test": self._auth_test,
+            "chat.postMessage": self._post_message,
+            "users.lookupByEmail": self._lookup_by_email,
+            "conversations.open": self._conversations_open,
+            "files.getUploadURLExternal": self._get_upload_url,
+            "files.completeUploadExternal": self._complete_upload,
+        }
+        handler = handlers.get(method)
+        return handler(params) if handler else self._fail("unknown_method")
+
+    @staticmethod
+    def _ok(**fields: Any) -> Response:
+        return json_response(200, {"ok": True, **fields})
+
+    @staticmethod
+    def _fail(code: str) -> Response:
+        return json_response(200, {"ok": False, "error": code})
+
+    def _auth_test(self, _params: dict[str, Any]) -> Response:
+        return self._ok(
+            url="https://simulated.slack.com/",
+            team="Simulated Workspace",
+            user="copilot-seat-reaper",
+            team_id="T000",
+            user_id=BOT_USER_ID,
+            bot_id="B000",
+            is_enterprise_install=False,
+        )
+
+    def _post_message(self, params: dict[str, Any]) -> Response:
+        channel = params.get("channel")
+        if not channel or not isinstance(channel, str):
+            return self._fail("channel_not_found")
+        args = {key: _decode_json(value) for key, value in params.items()}
+        text, blocks = args.get("text"), args.get("blocks")
+        if not text and not blocks and not args.get("attachments"):
+            return self._fail("no_text")
+        if problem := blocks_error(blocks):
+            return self._fail(problem)
+        ts = f"{int(self.clock().timestamp())}.{next(self._counter):06d}"
+        self.messages.append(
+            {"via": "chat.postMessage", "text": text, "blocks": blocks, **args, "ts": ts}
+        )
+        message = {"type": "message", "user": BOT_USER_ID, "bot_id": "B000", "text": text or ""}
+        if blocks:
+            message["blocks"] = blocks
+        if args.get("thread_ts"):
+            message["thread_ts"] = args["thread_ts"]
+        return self._ok(channel=channel_id(channel), ts=ts, message={**message, "ts": ts})
+
+    def _lookup_by_email(self, params: dict[str, Any]) -> Response:
+        email = str(params.get("email") or "")
+        user_id = self.users_by_email.get(email) or self.users_by_email.get(email.lower())
+        if user_id is None:
+            return self._fail("users_not_found")
+        name = email.split("@", 1)[0]
+        return self._ok(
+            user={
+                "id": user_id,
+                "team_id": "T000",
+                "name": name,
+                "real_name": name,
+                "deleted": False,
+                "is_bot": False,
+                "profile": {"email": email, "real_name": name, "display_name": name},
+            }
+        )
+
+    def _conversations_open(self, params: dict[str, Any]) -> Response:
+        if params.get("channel"):
+            return self._ok(channel={"id": channel_id(str(params["channel"]))})
+        users = [u for u in str(params.get("users") or "").split(",") if u]
+        if not users:
+            return self._fail("users_list_not_supplied")
+        if len(users) == 1:
+            return self._ok(channel={"id": channel_id(users[0])})
+        return self._ok(channel={"id": f"G{zlib.crc32(','.join(sorted(users)).encode()):08X}"})
+
+    def _get_upload_url(self, params: dict[str, Any]) -> Response:
+        filename, length = params.get("filename"), params.get("length")
+        if not filename or length in (None, ""):
+            return self._fail("invalid_arguments")
+        file_id = f"F{next(self._counter):08d}"
+        self._uploads[file_id] = {
+            "file_id": file_id,
+            "filename": filename,
+            "length": int(length),
+            "content": None,
+        }
+        return self._ok(upload_url=f"{self.base_url()}{UPLOAD_PREFIX}{file_id}", file_id=file_id)
+
+    def _upload(self, request: RecordedRequest, file_id: str) -> Response:
+        upload = self._uploads.get(file_id)
+        if upload is None:
+            return text_response(404, "file_not_found")
+        upload["content"] = request.body
+        return text_response(200, f"OK - {len(request.body)}")
+
+    def _complete_upload(self, params: dict[str, Any]) -> Response:
+        entries = _decode_json(params.get("files"))
+        if not isinstance(entries, list) or not entries:
+            return self._fail("invalid_arguments")
+        uploads = [self._uploads.get(str(e.get("id"))) for e in entries if isinstance(e, dict)]
+        if len(uploads) != len(entries) or any(u is None or u["content"] is None for u in uploads):
+            return self._fail("file_not_found")
+        answered = []
+        for entry, upload in zip(entries, uploads, strict=True):
+            assert upload is not None
+            title = entry.get("title") or upload["filename"]
+            record = {
+                **upload,
+                "title": title,
+                "channel_id": params.get("channel_id"),
+                "channels": params.get("channels"),
+                "thread_ts": params.get("thread_ts"),
+                "initial_comment": params.get("initial_comment"),
+            }
+            self.files.append(record)
+            del self._uploads[upload["file_id"]]
+            answered.append(
+                {
+                    "id": upload["file_id"],
+                    "name": upload["filename"],
+                    "title": title,
+                    "size": len(upload["content"]),
+                }
+            )
+        return self._ok(files=answered)
