@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
 
     from reaper.settings import Settings
+    from reaper.slack import Notifier
 
 
 def utc_now() -> datetime:
@@ -29,8 +30,14 @@ def open_cycle(
     *,
     clock: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
+    notifier: Notifier | None = None,
+    dry_run: bool | None = None,
 ) -> Iterator[Cycle]:
-    """Open the adapters for one cycle and close them afterwards."""
+    """Open the adapters for one cycle and close them afterwards.
+
+    ``notifier`` replaces the delivery the settings choose (``reaper report`` captures
+    instead of posting); ``dry_run=True`` forces a read-only cycle whatever the settings say.
+    """
     store = SqlStore(settings.state_url)
     github = GitHubClient(
         base_url=settings.github_api_url,
@@ -39,18 +46,21 @@ def open_cycle(
         timeout=settings.github_timeout_seconds,
         max_attempts=settings.github_max_attempts,
         max_wait=settings.github_max_wait_seconds,
+        rate_limit_reserve=settings.github_rate_limit_reserve,
         sleep=sleep,
+        clock=clock,
     )
     try:
         yield Cycle(
             github=github,
             store=store,
-            notifier=make_notifier(settings),
+            notifier=notifier or make_notifier(settings),
             policy=settings.policy,
             orgs=list(settings.github_orgs),
-            dry_run=settings.dry_run,
+            dry_run=settings.dry_run if dry_run is None else dry_run,
             clock=clock,
-            sleep=sleep,
+            max_cancellations=settings.max_cancellations,
+            max_cancellation_percent=settings.max_cancellation_percent,
         )
     finally:
         github.close()

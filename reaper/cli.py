@@ -35,6 +35,15 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "demo", help="run the reaper against its built-in GitHub and Slack simulator"
     )
+    report = commands.add_parser(
+        "report", help="run a read-only cycle and print what would be sent (nothing is posted)"
+    )
+    report.add_argument(
+        "--format", choices=["table", "slack", "csv", "json"], default="table", dest="fmt"
+    )
+    commands.add_parser(
+        "check", help="check configuration, token, orgs, Slack and state; exit 0 when ready"
+    )
     return parser
 
 
@@ -57,6 +66,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             from reaper.service import serve  # noqa: PLC0415
 
             return serve(settings)
+        if args.command == "report":
+            from reaper.preview import preview  # noqa: PLC0415
+
+            return preview(settings, args.fmt, sys.stdout)
+        if args.command == "check":
+            from reaper.check import run_checks  # noqa: PLC0415
+
+            return run_checks(settings, sys.stdout)
         return _once(settings)
     except ReaperError as exc:
         log.error("reaper.failed", error=str(exc))

@@ -113,3 +113,33 @@ def decide_org(
         if key not in seen
     )
     return decisions
+
+
+def blast_radius(
+    cancels: Mapping[str, tuple[int, int]], *, max_total: int, max_percent: float
+) -> str | None:
+    """Say why a cycle's cancellations exceed the limits, or ``None`` when they do not.
+
+    ``cancels`` maps each org to (seats it would cancel, seats it has). Past either limit,
+    the whole cycle cancels nothing: a mass cancellation is more likely a fault than a plan.
+    """
+    total = sum(count for count, _ in cancels.values())
+    over = [
+        f"{org}: {count} of {seats} seats ({100 * count / seats:.0f}%)"
+        for org, (count, seats) in cancels.items()
+        if count and seats and 100 * count / seats > max_percent
+    ]
+    if total <= max_total and not over:
+        return None
+    parts = [f"this cycle would cancel {total} seats"]
+    if total > max_total:
+        parts.append(f"more than REAPER_MAX_CANCELLATIONS={max_total}")
+    if over:
+        parts.append(
+            f"more than REAPER_MAX_CANCELLATION_PERCENT={max_percent:g}% in {'; '.join(over)}"
+        )
+    return (
+        ", ".join(parts)
+        + ". Nothing was cancelled and every flag was kept. If this is expected, raise the limit "
+        "for one run; if not, check the activity data GitHub reports."
+    )

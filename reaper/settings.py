@@ -47,12 +47,22 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_channel: str | None = None
     slack_api_url: str = "https://slack.com/api/"
+    slack_report: Literal["changes", "always"] = "changes"
+    slack_dm: bool = False
+    user_map_file: Path | None = None
+    price_business: float = Field(default=19.0, ge=0)
+    price_enterprise: float = Field(default=39.0, ge=0)
+
+    max_cancellations: int = Field(default=50, ge=0)
+    max_cancellation_percent: float = Field(default=10.0, ge=0, le=100)
+    github_rate_limit_reserve: int = Field(default=100, ge=0)
 
     state_url: str = "sqlite:///reaper-state.db"
     schedule: str = "0 9 * * 1-5"
     run_on_start: bool = False
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    http_port: int = Field(default=8080, ge=0, le=65535)
 
     @field_validator("github_orgs", "exempt_users", "exempt_teams", mode="before")
     @classmethod
@@ -132,10 +142,19 @@ class Settings(BaseSettings):
             raise ValueError("use sqlite:///PATH or postgresql://USER@HOST/DB")
         return url
 
+    @field_validator("user_map_file")
+    @classmethod
+    def _readable_file(cls, path: Path | None) -> Path | None:
+        if path is not None and not path.is_file():
+            raise ValueError(f"no such file: {path}")
+        return path
+
     @model_validator(mode="after")
     def _slack_bot_needs_channel(self) -> Settings:
         if self.slack_bot_token is not None and not self.slack_channel:
             raise ValueError("REAPER_SLACK_CHANNEL is required with REAPER_SLACK_BOT_TOKEN")
+        if self.slack_dm and self.slack_bot_token is None:
+            raise ValueError("REAPER_SLACK_DM needs REAPER_SLACK_BOT_TOKEN")
         return self
 
     @property

@@ -30,6 +30,7 @@ class Reaper:
     tmp: Path
     overrides: dict[str, Any] = field(default_factory=dict)
     waits: list[float] = field(default_factory=list)
+    sleep_moves_clock: bool = False
 
     @property
     def state_url(self) -> str:
@@ -45,13 +46,20 @@ class Reaper:
             "dry_run": False,
             "slack_webhook_url": self.sim.slack_webhook_url,
             "state_url": self.state_url,
+            "max_cancellation_percent": 100,  # small test orgs; the limits have their own tests
         }
         values.update(self.overrides)
         return Settings(**values)
 
     def run(self) -> CycleOutcome:
-        with open_cycle(self.settings(), clock=self.clock, sleep=self.waits.append) as cycle:
+        with open_cycle(self.settings(), clock=self.clock, sleep=self._sleep) as cycle:
             return cycle.run()
+
+    def _sleep(self, seconds: float) -> None:
+        """Record a wait instead of sleeping; optionally let simulated time pass."""
+        self.waits.append(seconds)
+        if self.sleep_moves_clock:
+            self.clock.advance(seconds=seconds)
 
     def flags(self) -> dict[str, Any]:
         store = SqlStore(self.state_url)

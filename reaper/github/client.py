@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 
@@ -29,6 +30,9 @@ log = get_logger(__name__)
 
 PER_PAGE = 100
 SECONDARY_LIMIT_WAIT = 60.0
+SECONDARY = object()  # a secondary rate limit: no header says how long to wait
+MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+MUTATION_SPACING = 1.0  # GitHub: at least a second between mutating requests
 _BODY_SNIPPET = 200
 
 
@@ -40,10 +44,14 @@ class SeatPage:
     seats: list[Any]
 
 
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
 class _RetryableError(Exception):
     """A failure worth another try; ``wait`` is the delay GitHub asked for, if any."""
 
-    def __init__(self, reason: str, wait: float | None = None) -> None:
+    def __init__(self, reason: str, wait: float | object | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.wait = wait
@@ -61,13 +69,19 @@ class GitHubClient:
         timeout: float = 30.0,
         max_attempts: int = 5,
         max_wait: float = 900.0,
+        rate_limit_reserve: int = 100,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], datetime] = _utc_now,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self._base = httpx.URL(base_url.rstrip("/") + "/")
         self._max_attempts = max_attempts
         self._max_wait = max_wait
+        self._reserve = rate_limit_reserve
         self._sleep = sleep
+        self._clock = clock
+        self._last_mutation: datetime | None = None
+        self._rate_limit_reset: float | None = None
         self._http = httpx.Client(
             base_url=self._base,
             headers={
@@ -159,6 +173,7 @@ class GitHubClient:
         return link
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self._pace(method)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_RetryableError),
             stop=tenacity.stop_after_attempt(self._max_attempts),
@@ -173,22 +188,51 @@ class GitHubClient:
                 f"{method} {_path(url)} failed after {self._max_attempts} attempts: {exc.reason}"
             ) from None
 
+    def _pace(self, method: str) -> None:
+        """Keep the rate-limit reserve, and space mutating requests a second apart."""
+        remaining, reset = self.rate_limit_remaining, self._rate_limit_reset
+        if remaining is not None and reset is not None and remaining <= self._reserve:
+            wait = max(reset - self._clock().timestamp(), 0.0) + 1.0
+            self._pause(wait, f"rate-limit reserve reached ({remaining} requests left)")
+            self.rate_limit_remaining = None
+        if method in MUTATING:
+            if self._last_mutation is not None:
+                since = (self._clock() - self._last_mutation).total_seconds()
+                if since < MUTATION_SPACING:
+                    self._pause(MUTATION_SPACING - since, "spacing mutating requests")
+            self._last_mutation = self._clock()
+
+    def _pause(self, seconds: float, reason: str) -> None:
+        """Wait ``seconds``, or fail cleanly when that would exceed the longest allowed wait."""
+        if seconds > self._max_wait:
+            raise GitHubUnavailableError(
+                f"would wait {seconds:.0f}s ({reason}), more than "
+                f"REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
+            )
+        log.info("github.wait", reason=reason, wait_seconds=round(seconds, 2))
+        self._sleep(seconds)
+
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
+        reason = error.reason if isinstance(error, _RetryableError) else "retry"
         asked = error.wait if isinstance(error, _RetryableError) else None
-        backoff = tenacity.wait_exponential_jitter(initial=1, max=30)(state)
-        delay = backoff if asked is None else max(asked, 0.0)
-        if delay > self._max_wait:
-            reason = error.reason if isinstance(error, _RetryableError) else "retry"
+        if isinstance(asked, float):
+            delay = max(asked, 0.0)
+        elif asked is SECONDARY:
+            # GitHub: wait at least a minute, then back off exponentially.
+            delay = SECONDARY_LIMIT_WAIT * 2 ** (state.attempt_number - 1)
+        else:
+            delay = tenacity.wait_exponential_jitter(initial=1, max=30)(state)
+        if state.idle_for + delay > self._max_wait:
             raise GitHubUnavailableError(
-                f"GitHub asked to wait {delay:.0f}s ({reason}), "
-                f"more than REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
+                f"GitHub asked to wait {delay:.0f}s ({reason}), beyond "
+                f"REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
             )
         log.warning(
             "github.retry_scheduled",
             attempt=state.attempt_number,
             wait_seconds=round(delay, 2),
-            reason=error.reason if isinstance(error, _RetryableError) else "unknown",
+            reason=reason,
         )
         return delay
 
@@ -200,19 +244,44 @@ class GitHubClient:
         except httpx.TransportError as exc:
             raise _RetryableError(f"{type(exc).__name__} on {method} {_path(url)}") from None
         self.responses_by_status[response.status_code] += 1
-        remaining = response.headers.get("x-ratelimit-remaining")
-        if remaining is not None and remaining.isdigit():
+        remaining = response.headers.get("x-ratelimit-remaining", "")
+        reset = response.headers.get("x-ratelimit-reset", "")
+        if remaining.isdigit():
             self.rate_limit_remaining = int(remaining)
+        if reset.isdigit():
+            self._rate_limit_reset = float(reset)
         log.debug("github.response", method=method, path=_path(url), status=response.status_code)
-        return _check(response, method, url)
+        return self._check(response, method, url)
+
+    def _check(self, response: httpx.Response, method: str, url: str) -> httpx.Response:
+        if response.status_code < 300:
+            return response
+        return _raise_for(response, method, url, self._rate_limit_wait(response))
+
+    def _rate_limit_wait(self, response: httpx.Response) -> float | object | None:
+        """How long to wait when ``response`` is a rate limit, as GitHub documents it; else None.
+
+        ``retry-after`` wins; else, with no requests left, until ``x-ratelimit-reset``; else
+        a secondary limit (``SECONDARY``): at least a minute, backing off.
+        """
+        if response.status_code not in (403, 429):
+            return None
+        retry_after = response.headers.get("retry-after", "")
+        if retry_after.isdigit():
+            return float(retry_after)
+        reset = response.headers.get("x-ratelimit-reset", "")
+        if response.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+            return max(int(reset) - self._clock().timestamp(), 0.0) + 1.0
+        if response.status_code == 429 or "rate limit" in _message(response).lower():
+            return SECONDARY
+        return None
 
 
-def _check(response: httpx.Response, method: str, url: str) -> httpx.Response:
+def _raise_for(
+    response: httpx.Response, method: str, url: str, wait: float | object | None
+) -> httpx.Response:
     status = response.status_code
-    if status < 300:
-        return response
     where = f"{method} {_path(url)}"
-    wait = _rate_limit_wait(response)
     if wait is not None:
         raise _RetryableError(f"rate limited ({status}) on {where}", wait)
     if status >= 500:
@@ -227,26 +296,6 @@ def _check(response: httpx.Response, method: str, url: str) -> httpx.Response:
     if status == 422:
         raise GitHubUnprocessableError(f"GitHub refused {where} (422): {message}", status=422)
     raise GitHubError(f"GitHub answered {status} on {where}: {message}", status=status)
-
-
-def _rate_limit_wait(response: httpx.Response) -> float | None:
-    """Seconds to wait when ``response`` is a rate limit, as GitHub documents it; else None."""
-    if response.status_code not in (403, 429):
-        return None
-    retry_after = response.headers.get("retry-after")
-    if retry_after is not None:
-        try:
-            return max(float(retry_after), 0.0)
-        except ValueError:
-            return SECONDARY_LIMIT_WAIT
-    if response.headers.get("x-ratelimit-remaining") == "0":
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if reset.isdigit():
-            return max(int(reset) - time.time(), 0.0) + 1.0
-        return SECONDARY_LIMIT_WAIT
-    if response.status_code == 429 or "rate limit" in _message(response).lower():
-        return SECONDARY_LIMIT_WAIT
-    return None
 
 
 def _json(response: httpx.Response) -> Any:

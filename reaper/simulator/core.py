@@ -46,6 +46,11 @@ class Simulator:
         rate_limit: int = 5000,
     ) -> None:
         self._server = LoopbackServer(self._dispatch)
+        # Test hooks, called in the server thread: before a request is handled (return True
+        # to hang up without handling it), and after it changed the simulated state but
+        # before the answer is sent (e.g. to kill the client at that very point).
+        self.before_request: Callable[[RecordedRequest], bool] | None = None
+        self.after_request: Callable[[RecordedRequest], None] | None = None
         self._faults = FaultQueue()
         self._requests: list[RecordedRequest] = []
         self._requests_lock = threading.Lock()
@@ -202,6 +207,12 @@ class Simulator:
         """E-mail to Slack user id, answered by ``users.lookupByEmail``: fill it in tests."""
         return self._slack.users_by_email
 
+    @slack_users_by_email.setter
+    def slack_users_by_email(self, mapping: dict[str, str]) -> None:
+        with self._slack.lock:
+            self._slack.users_by_email.clear()
+            self._slack.users_by_email.update(mapping)
+
     def reset_records(self) -> None:
         """Forget recorded requests, Slack messages and files (state and faults stay)."""
         with self._requests_lock:
@@ -213,9 +224,15 @@ class Simulator:
     def _dispatch(self, request: RecordedRequest) -> Response | None:
         with self._requests_lock:
             self._requests.append(request)
+        if self.before_request is not None and self.before_request(request):
+            return None  # the hook asked to hang up without handling the request
         fault = self._faults.take(request.method, request.path)
         if fault is not None:
             return None if fault.disconnect else fault.response()
         if request.path.startswith("/slack/"):
-            return self._slack.handle(request)
-        return self._github.handle(request)
+            response = self._slack.handle(request)
+        else:
+            response = self._github.handle(request)
+        if self.after_request is not None:
+            self.after_request(request)
+        return response

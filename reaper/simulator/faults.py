@@ -14,9 +14,11 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Fault:
     """A failure to serve instead of the normal answer, for the next ``times`` matching requests.
+
+    All fields are keyword-only: ``Fault(method="GET", path=r"/seats$", status=503)``.
 
     ``path`` is a regular expression applied with ``re.search`` to the URL path (no query
     string); ``method`` ``None`` matches any method. ``body`` may be ``None`` (empty body),

@@ -1,0 +1,109 @@
+"""``reaper check``: is everything ready? Configuration, token, each org, Slack, state store."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.webhook import WebhookClient
+
+from reaper.errors import ReaperError
+from reaper.github import GitHubClient
+from reaper.github.preflight import preflight
+from reaper.store import SqlStore
+
+if TYPE_CHECKING:
+    from typing import TextIO
+
+    from reaper.settings import Settings
+
+SLACK_TIMEOUT = 15
+
+
+def run_checks(settings: Settings, out: TextIO) -> int:
+    """Print a checklist; return 0 only when every item is ready."""
+    results: list[tuple[bool, str]] = [(True, "configuration is valid")]
+    mode = (
+        "DRY RUN: nothing will be cancelled"
+        if settings.dry_run
+        else "LIVE: seats will be cancelled"
+    )
+    results.append((True, f"mode: {mode}"))
+    results.extend(_github(settings))
+    results.append(_slack(settings))
+    results.append(_state(settings))
+    out.writelines(f"[{'ok' if ok else 'FAIL'}] {line}\n" for ok, line in results)
+    ready = all(ok for ok, _ in results)
+    out.write("ready\n" if ready else "not ready: fix the items marked FAIL\n")
+    return 0 if ready else 1
+
+
+def _github(settings: Settings) -> list[tuple[bool, str]]:
+    client = GitHubClient(
+        base_url=settings.github_api_url,
+        token=settings.github_token.get_secret_value(),
+        api_version=settings.github_api_version,
+        timeout=settings.github_timeout_seconds,
+        max_attempts=min(settings.github_max_attempts, 2),
+        max_wait=min(settings.github_max_wait_seconds, 30),
+    )
+    results = []
+    with client:
+        for org in settings.github_orgs:
+            status = preflight(client, org)
+            if status.problem is not None:
+                results.append((False, status.problem))
+            elif status.no_cancel is not None:
+                results.append((False, status.no_cancel))
+            else:
+                plan = status.plan_type or "unknown plan"
+                results.append((True, f"{org}: token accepted, Copilot {plan}, seats cancellable"))
+    return results
+
+
+def _slack(settings: Settings) -> tuple[bool, str]:
+    try:
+        if settings.slack_bot_token is not None:
+            client = WebClient(
+                token=settings.slack_bot_token.get_secret_value(),
+                base_url=settings.slack_api_url,
+                timeout=SLACK_TIMEOUT,
+            )
+            team = client.auth_test().get("team", "?")
+            return (
+                True,
+                f"Slack bot token accepted (workspace {team}), channel {settings.slack_channel}",
+            )
+        if settings.slack_webhook_url is not None:
+            # An empty payload is refused with no_text by a live webhook and posts nothing;
+            # a revoked one answers 404/410.
+            webhook = WebhookClient(
+                settings.slack_webhook_url.get_secret_value(), timeout=SLACK_TIMEOUT
+            )
+            response = webhook.send_dict({})
+            if response.status_code in (200, 400) and response.body in (
+                "ok",
+                "no_text",
+                "invalid_payload",
+            ):
+                return True, "Slack webhook answers"
+            return False, f"Slack webhook refused: HTTP {response.status_code} {response.body[:60]}"
+    except SlackApiError as exc:
+        return False, f"Slack refused the bot token: {exc.response.get('error', 'unknown error')}"
+    except (SlackClientError, OSError) as exc:
+        return False, f"Slack unreachable: {type(exc).__name__}"
+    return True, "Slack not configured: reports go to the log"
+
+
+def _state(settings: Settings) -> tuple[bool, str]:
+    try:
+        store = SqlStore(settings.state_url)
+        try:
+            store.ping()
+            flags = len(store.all_flags())
+        finally:
+            store.close()
+    except ReaperError as exc:
+        return False, str(exc)
+    return True, f"state store reachable ({flags} flags)"
