@@ -8,7 +8,9 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from reaper.simulator import Fault
+from tests.conftest import GITHUB_TOKEN
 from tests.harness import DAY, Reaper
+from tests.simulator.openapi_check import assert_request_conforms
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -292,3 +294,22 @@ def test_refused_batch_falls_back_to_one_at_a_time(
     assert outcome.ok
     assert sorted(map(len, reaper.cancel_requests())) == [1, 1, 2]
     assert reaper.waits.count(1.0) >= 2
+
+
+def test_requests_follow_githubs_published_schema(
+    reaper: Reaper, sim: Simulator, clock: FakeClock
+) -> None:
+    """Every request of a full cycle carries GitHub's headers and conforms to the OpenAPI schema."""
+    idle_seat(sim, clock, "idle-ian")
+    active_seat(sim, clock, "busy-bea")
+    reaper.run()
+    clock.advance(days=8)
+    reaper.run()
+    github = [r for r in sim.requests if not r.path.startswith("/slack/")]
+    assert {r.method for r in github} == {"GET", "DELETE"}
+    for request in github:
+        assert_request_conforms(request)
+        assert request.headers["authorization"] == f"Bearer {GITHUB_TOKEN}"
+        assert request.headers["accept"] == "application/vnd.github+json"
+        assert request.headers["x-github-api-version"] == "2022-11-28"
+        assert request.headers["user-agent"].startswith("copilot-seat-reaper/")
