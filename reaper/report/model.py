@@ -51,6 +51,7 @@ class Entry:
     team: str | None = None
     editor: str | None = None
     plan_type: str | None = None
+    flagged_at: datetime | None = None  # when the flag was stored; None for a flag set this cycle
 
     @classmethod
     def of(cls, decision: Decision, reason: str | None = None) -> Self:
@@ -66,6 +67,7 @@ class Entry:
             team=seat.assigning_team if seat else None,
             editor=seat.last_activity_editor if seat else None,
             plan_type=seat.plan_type if seat else None,
+            flagged_at=decision.flag.flagged_at if decision.flag else None,
         )
 
 
@@ -79,6 +81,8 @@ class OrgReport:
     cancelled: list[Entry] = field(default_factory=list)
     reactivated: list[Entry] = field(default_factory=list)
     needs_person: list[Entry] = field(default_factory=list)
+    in_grace: list[Entry] = field(default_factory=list)  # flagged earlier, still waiting
+    idle_days: list[int] = field(default_factory=list)  # of every readable, non-pending seat
     errors: list[str] = field(default_factory=list)
     failed: bool = False
 
@@ -144,6 +148,14 @@ class CycleReport:
         for org in self.orgs:
             total += org.counts
         return total
+
+    @property
+    def has_changes(self) -> bool:
+        """Tell whether anything changed: a new flag, cancel, reactivation, person needed, error."""
+        return any(
+            org.flagged or org.cancelled or org.reactivated or org.needs_person or org.errors
+            for org in self.orgs
+        )
 
     def entries(self, name: str) -> list[Entry]:
         """One list (``flagged``, ``cancelled``, ...) across every org."""
