@@ -157,12 +157,12 @@ class Cycle:
         if breach is None:
             return
         log.error("cycle.blast_radius_exceeded", detail=breach)
-        for plan in plans:
-            if plan.cancels():
-                plan.report.fail(f"blast-radius limit: {breach}")
-                org = plan.report.org
-                self._write(audit=[AuditEntry(now, org, None, "cancel.held", breach)])
-                plan.hold_cancels("held by the blast-radius limit")
+        message = f"blast-radius limit: {breach}"
+        for plan in (plan for plan in plans if plan.cancels()):
+            plan.report.fail(message)
+            message = "cancellations held by the blast-radius limit (see above)"
+            self._write(audit=[AuditEntry(now, plan.report.org, None, "cancel.held", breach)])
+            plan.hold_cancels("held by the blast-radius limit")
 
     # -- act and remember -----------------------------------------------------------------
 
