@@ -30,7 +30,7 @@ def run_checks(settings: Settings, out: TextIO) -> int:
         else "LIVE: seats will be cancelled"
     )
     results.append((True, f"mode: {mode}"))
-    results.extend(_github(settings))
+    results.extend(github_checks(settings))
     results.append(_slack(settings))
     results.append(_state(settings))
     out.writelines(f"[{'ok' if ok else 'FAIL'}] {line}\n" for ok, line in results)
@@ -39,7 +39,8 @@ def run_checks(settings: Settings, out: TextIO) -> int:
     return 0 if ready else 1
 
 
-def _github(settings: Settings) -> list[tuple[bool, str]]:
+def github_checks(settings: Settings) -> list[tuple[bool, str]]:
+    """Preflight every org: (ready, one line saying so or what stands in the way)."""
     client = GitHubClient(
         base_url=settings.github_api_url,
         token=settings.github_token.get_secret_value(),

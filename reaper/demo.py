@@ -8,6 +8,7 @@ ends. Each Slack message the simulator receives is printed. No network beyond lo
 from __future__ import annotations
 
 import random
+import re
 import sys
 import tempfile
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from reaper.app import open_cycle
 from reaper.logs import configure_logging
 from reaper.settings import Settings
 from reaper.simulator import Simulator
+from reaper.slack.mrkdwn import unescape
 
 if TYPE_CHECKING:
     from reaper.cycle import CycleOutcome
@@ -73,26 +75,32 @@ def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
 
 
 def print_slack(sim: Simulator, out: TextIO, seen: int) -> int:
-    """Print every Slack message the simulator received since ``seen``."""
+    """Print every Slack message the simulator received since ``seen``, as Slack shows it."""
     messages = sim.slack_messages
     for message in messages[seen:]:
-        for block in message.get("blocks") or []:
-            text = _block_text(block)
-            if text:
-                out.write(_unescape(text) + "\n")
+        lines = [_block_text(block) for block in message.get("blocks") or []]
+        text = "\n".join(line for line in lines if line) or str(message.get("text") or "")
+        out.write(_plain(text) + "\n")
     return len(messages)
 
 
+def _plain(text: str) -> str:
+    """Mrkdwn as a terminal shows it best: no ``*bold*`` or ``_italic_`` marks, entities undone."""
+    text = re.sub(r"\*([^*\n]+)\*", r"\1", text)
+    text = re.sub(r"(^|\s)_([^_\n]+)_(?=\s|$)", r"\1\2", text, flags=re.MULTILINE)
+    return unescape(text)
+
+
 def _block_text(block: dict[str, Any]) -> str:
+    kind = block.get("type")
+    if kind == "divider":
+        return "-" * 40
     text = block.get("text")
     if isinstance(text, dict):
-        return str(text.get("text", ""))
+        body = str(text.get("text", ""))
+        return body.upper() if kind == "header" else body.replace("```", "")
     fields = block.get("fields") or block.get("elements") or []
     return "  ".join(str(f.get("text", "")) for f in fields if isinstance(f, dict))
-
-
-def _unescape(text: str) -> str:
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
@@ -112,6 +120,8 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
             grace_days=GRACE_DAYS,
             dry_run=False,
             exempt_users=["build-bot"],
+            max_cancellations=100,  # the demo's orgs are small: a fifth of their seats go
+            max_cancellation_percent=25,
             slack_webhook_url=sim.slack_webhook_url,
             state_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
         )

@@ -145,8 +145,13 @@ class Settings(BaseSettings):
     @field_validator("user_map_file")
     @classmethod
     def _readable_file(cls, path: Path | None) -> Path | None:
-        if path is not None and not path.is_file():
-            raise ValueError(f"no such file: {path}")
+        if path is not None:
+            from reaper.usermap import UserMapError, load_user_map  # noqa: PLC0415
+
+            try:
+                load_user_map(path)
+            except UserMapError as exc:
+                raise ValueError(str(exc)) from None
         return path
 
     @model_validator(mode="after")

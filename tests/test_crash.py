@@ -92,7 +92,7 @@ def seed(sim: Simulator, state_url: str) -> datetime:
 def test_sigkill_at_any_point_loses_nothing(
     sim: Simulator, tmp_path: Path, at: int, after: bool
 ) -> None:
-    """Killed at any request of a live cycle and restarted: no flag lost, no early or double cancel."""
+    """SIGKILL at any request of a live cycle, restart: no flag lost, no early or double cancel."""
     env = env_for(
         sim,
         tmp_path,
@@ -110,7 +110,8 @@ def test_sigkill_at_any_point_loses_nothing(
     ) as proc:
         killer.pid = proc.pid
         first = proc.wait(timeout=60)
-    assert killer.killed and first == -signal.SIGKILL
+    assert killer.killed
+    assert first == -signal.SIGKILL
 
     sim.before_request = sim.after_request = None
     restart = subprocess.run(

@@ -9,7 +9,9 @@ import pytest
 from reaper.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
-VARIABLES = sorted({f"REAPER_{name.upper()}" for name in Settings.model_fields} | {"REAPER_SECRETS_DIR"})
+VARIABLES = sorted(
+    {f"REAPER_{name.upper()}" for name in Settings.model_fields} | {"REAPER_SECRETS_DIR"}
+)
 
 
 @pytest.mark.parametrize("document", ["config/reaper.env.example", "README.md"])

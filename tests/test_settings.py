@@ -100,3 +100,14 @@ def test_mounted_secret_files_are_read(clean_env: pytest.MonkeyPatch, tmp_path: 
     clean_env.setenv("REAPER_SECRETS_DIR", str(secrets))
     clean_env.setenv("REAPER_GITHUB_ORGS", "acme")
     assert load_settings().github_token.get_secret_value() == TOKEN
+
+
+def test_broken_user_map_is_refused_at_start(clean_env: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A user map that cannot be read stops the start with the file and line named."""
+    users = tmp_path / "users.csv"
+    users.write_text("login,email\nalice\n")
+    clean_env.setenv("REAPER_GITHUB_TOKEN", TOKEN)
+    clean_env.setenv("REAPER_GITHUB_ORGS", "acme")
+    clean_env.setenv("REAPER_USER_MAP_FILE", str(users))
+    with pytest.raises(ConfigError, match=r"REAPER_USER_MAP_FILE: .*users.csv, line 2"):
+        load_settings()

@@ -1,5 +1,11 @@
-"""The Slack adapter: delivering reports by webhook, bot token, or to the log."""
+"""The Slack adapter: the channel report (webhook or bot token), direct messages, or the log."""
 
-from reaper.slack.delivery import LogNotifier, Notifier, make_notifier
+from reaper.slack.delivery import (
+    BotNotifier,
+    LogNotifier,
+    Notifier,
+    WebhookNotifier,
+    make_notifier,
+)
 
-__all__ = ["LogNotifier", "Notifier", "make_notifier"]
+__all__ = ["BotNotifier", "LogNotifier", "Notifier", "WebhookNotifier", "make_notifier"]

@@ -1,30 +1,49 @@
-"""Delivering a rendered report: Slack incoming webhook, Slack Web API, or the log."""
+"""Delivering a cycle's report: Slack incoming webhook, Slack Web API (bot token), or the log.
+
+``deliver`` returns normally only when the report reached its target, or when it was
+skipped on purpose (``REAPER_SLACK_REPORT=changes`` and nothing new); otherwise it raises
+``SlackDeliveryError``, and the cycle then starts no grace period. Attaching the CSV and the
+direct messages come after the report and never make it fail.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Protocol
-
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-)
-from slack_sdk.webhook import WebhookClient
+import time
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from reaper.errors import SlackDeliveryError
 from reaper.logs import get_logger
-from reaper.report.text import headline, render_lines
+from reaper.report.export import csv_text
+from reaper.report.summary import Prices
+from reaper.report.text import render_text
+from reaper.slack.blocks import (
+    BOT_FULL_LIST,
+    WEBHOOK_FULL_LIST,
+    Rendered,
+    ReportStyle,
+    render_report,
+    render_unwarned,
+)
+from reaper.slack.dm import DirectMessenger, DmPlan
+from reaper.slack.transport import (
+    post_message,
+    send_webhook,
+    upload_file,
+    web_client,
+    webhook_client,
+)
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from pathlib import Path
+
     from reaper.report.model import CycleReport
     from reaper.settings import Settings
 
 log = get_logger(__name__)
 
-SLACK_TIMEOUT = 30
-MAX_RETRIES = 3
-CHUNK_CHARS = 2800  # below Slack's 3,000 characters per section
+ReportMode = Literal["changes", "always"]
+DRY_RUN_DM_NOTE = "Direct messages are never sent in a dry run."
 
 
 class Notifier(Protocol):
@@ -40,34 +59,9 @@ class Notifier(Protocol):
         ...
 
 
-def messages(report: CycleReport) -> list[dict[str, Any]]:
-    """Split the report into Slack messages, each within Slack's size limits."""
-    chunks: list[str] = []
-    current: list[str] = []
-    size = 0
-    for line in render_lines(report):
-        line = _escape(line[:CHUNK_CHARS])  # noqa: PLW2901
-        if current and size + len(line) + 1 > CHUNK_CHARS:
-            chunks.append("\n".join(current))
-            current, size = [], 0
-        current.append(line)
-        size += len(line) + 1
-    chunks.append("\n".join(current))
-    title = headline(report)
-    out = []
-    for number, chunk in enumerate(chunks, 1):
-        part = f" (part {number} of {len(chunks)})" if len(chunks) > 1 else ""
-        out.append(
-            {
-                "text": f"{title}{part}"[:3000],
-                "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": chunk}}],
-            }
-        )
-    return out
-
-
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def should_post(report: CycleReport, mode: ReportMode) -> bool:
+    """Tell whether to post: always, or when something changed, or when the cycle failed."""
+    return mode == "always" or report.has_changes or report.failed
 
 
 class LogNotifier:
@@ -76,73 +70,154 @@ class LogNotifier:
     target = "log"
 
     def deliver(self, report: CycleReport) -> None:
-        """Log every line of the report in one event."""
-        log.info("report.logged", report="\n".join(render_lines(report)))
+        """Log the whole report in one event."""
+        log.info("report.logged", report=render_text(report))
 
 
 class WebhookNotifier:
-    """Posts to one Slack channel through an incoming webhook."""
+    """Posts the report to one Slack channel through an incoming webhook."""
 
     target = "slack webhook"
 
-    def __init__(self, url: str) -> None:
-        self._client = WebhookClient(url, timeout=SLACK_TIMEOUT, retry_handlers=_retries())
+    def __init__(
+        self,
+        url: str,
+        *,
+        report_mode: ReportMode = "changes",
+        prices: Prices | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._client = webhook_client(url, sleep)
+        self._mode = report_mode
+        self._prices = prices or Prices()
+
+    def render(self, report: CycleReport) -> Rendered:
+        """The message this notifier would post."""
+        return render_report(report, ReportStyle(self._prices, WEBHOOK_FULL_LIST))
 
     def deliver(self, report: CycleReport) -> None:
-        """Post every part of the report; raise if any part is refused."""
-        for message in messages(report):
-            try:
-                response = self._client.send(text=message["text"], blocks=message["blocks"])
-            except (SlackClientError, OSError) as exc:
-                raise SlackDeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
-            if response.status_code != 200:
-                raise SlackDeliveryError(
-                    f"webhook refused the report: HTTP {response.status_code} {response.body[:100]}"
-                )
+        """Post the report (unless skipped); raise if the webhook refuses it."""
+        if not should_post(report, self._mode):
+            log.info("report.skipped", target=self.target, reason="nothing new")
+            return
+        rendered = self.render(report)
+        send_webhook(self._client, rendered.payload)
+        if rendered.cut:  # the message promises the full lists are in the log
+            log.info("report.full", report=render_text(report))
 
 
 class BotNotifier:
-    """Posts with a bot token (``chat.postMessage``); later parts go in the first one's thread."""
+    """Posts with a bot token: the report, the full lists as a CSV in its thread, and DMs."""
 
-    def __init__(self, token: str, channel: str, api_url: str) -> None:
-        self._client = WebClient(
-            token=token, base_url=api_url, timeout=SLACK_TIMEOUT, retry_handlers=_retries()
-        )
+    def __init__(
+        self,
+        token: str,
+        channel: str,
+        api_url: str,
+        *,
+        report_mode: ReportMode = "changes",
+        prices: Prices | None = None,
+        direct_messages: bool = False,
+        state_url: str | None = None,
+        user_map_file: Path | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if direct_messages and state_url is None:
+            raise ValueError("direct messages need the state URL to remember what was sent")
+        self._client = web_client(token, api_url, sleep)
         self._channel = channel
+        self._mode = report_mode
+        self._prices = prices or Prices()
+        self._dms = direct_messages
+        self._state_url = state_url or ""
+        self._user_map_file = user_map_file
         self.target = f"slack channel {channel}"
 
+    def render(self, report: CycleReport, plan: DmPlan | None = None) -> Rendered:
+        """The message this notifier would post, naming the users that cannot be warned."""
+        plan = plan or DmPlan()
+        notes = list(plan.notes)
+        if self._dms and report.dry_run:
+            notes.append(DRY_RUN_DM_NOTE)
+        style = ReportStyle(self._prices, BOT_FULL_LIST, tuple(plan.unwarned), tuple(notes))
+        return render_report(report, style)
+
     def deliver(self, report: CycleReport) -> None:
-        """Post the report; raise if Slack refuses any part."""
-        thread_ts: str | None = None
-        for message in messages(report):
+        """Post the report (unless skipped), attach the CSV, then send the direct messages."""
+        post = should_post(report, self._mode)
+        dms = self._dms and not report.dry_run
+        with DirectMessenger(
+            self._client,
+            report,
+            state_url=self._state_url,
+            user_map_file=self._user_map_file,
+        ) as messenger:
+            plan = messenger.prepare() if dms else DmPlan()
+            admin_channel, thread = self._channel, None
+            if post:
+                try:
+                    admin_channel, thread = self._post(report, plan)
+                except SlackDeliveryError:
+                    if dms:  # a cancel happened whatever the channel: its owner is still told
+                        messenger.send(plan.only("cancelled"), self._channel)
+                    raise
+            else:
+                log.info("report.skipped", target=self.target, reason="nothing new")
+            if dms:
+                failed = messenger.send(plan, admin_channel)
+                if failed and thread:
+                    self._reply(admin_channel, thread, render_unwarned(failed, BOT_FULL_LIST))
+
+    def _post(self, report: CycleReport, plan: DmPlan) -> tuple[str, str]:
+        rendered = self.render(report, plan)
+        channel_id, ts = post_message(self._client, self._channel, rendered.payload)
+        if rendered.cut:
+            extra = [("not_warned_directly", u.entry) for u in plan.unwarned]
             try:
-                response = self._client.chat_postMessage(
-                    channel=self._channel, thread_ts=thread_ts, unfurl_links=False, **message
+                upload_file(
+                    self._client,
+                    channel_id=channel_id,
+                    thread_ts=ts,
+                    content=csv_text(report, extra),
+                    filename=f"copilot-seats-{report.at:%Y-%m-%d}.csv",
+                    title=f"Copilot seats {report.at:%Y-%m-%d}: every listed seat",
+                    comment="The full lists of this report.",
                 )
-            except SlackApiError as exc:
-                raise SlackDeliveryError(
-                    f"chat.postMessage failed: {exc.response.get('error', 'unknown error')}"
-                ) from None
-            except (SlackClientError, OSError) as exc:
-                raise SlackDeliveryError(f"Slack unreachable: {type(exc).__name__}") from None
-            thread_ts = thread_ts or response.get("ts")
+            except SlackDeliveryError as exc:
+                log.warning("report.attachment_failed", error=str(exc))
+                log.info("report.full", report=render_text(report))
+                note = f"The full lists could not be attached; they are {WEBHOOK_FULL_LIST}."
+                self._reply(channel_id, ts, {"text": note})
+        return channel_id, ts
+
+    def _reply(self, channel: str, thread: str, payload: dict[str, object]) -> None:
+        """Post into the report's thread; a failure here is logged, never raised."""
+        try:
+            post_message(self._client, channel, payload, thread_ts=thread)
+        except SlackDeliveryError as exc:
+            log.warning("report.reply_failed", error=str(exc))
 
 
-def _retries() -> list[Any]:
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=MAX_RETRIES),
-        RateLimitErrorRetryHandler(max_retry_count=MAX_RETRIES),
-    ]
-
-
-def make_notifier(settings: Settings) -> Notifier:
+def make_notifier(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> Notifier:
     """Choose the delivery the settings ask for: bot token, then webhook, else the log."""
+    prices = Prices(settings.price_business, settings.price_enterprise)
     if settings.slack_bot_token is not None and settings.slack_channel:
         return BotNotifier(
             settings.slack_bot_token.get_secret_value(),
             settings.slack_channel,
             settings.slack_api_url,
+            report_mode=settings.slack_report,
+            prices=prices,
+            direct_messages=settings.slack_dm,
+            state_url=settings.state_url,
+            user_map_file=settings.user_map_file,
+            sleep=sleep,
         )
     if settings.slack_webhook_url is not None:
-        return WebhookNotifier(settings.slack_webhook_url.get_secret_value())
+        return WebhookNotifier(
+            settings.slack_webhook_url.get_secret_value(),
+            report_mode=settings.slack_report,
+            prices=prices,
+            sleep=sleep,
+        )
     return LogNotifier()

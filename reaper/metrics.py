@@ -1,0 +1,171 @@
+"""Prometheus metrics of ``reaper run``: what the last cycles found, did, and how they went.
+
+Every metric lives on a registry of its own (not the process-wide default), so a test can
+make as many ``Metrics`` as it likes. ``record_cycle`` is the one entry point: the service
+calls it after every cycle, with the outcome, or with ``None`` when the cycle raised.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from reaper.cycle import CycleOutcome
+    from reaper.github import GitHubClient
+    from reaper.report.model import Counts
+
+#: ``reaper_last_cycle_outcome`` states: ``ok`` every org done and the report delivered;
+#: ``failed`` an org incomplete, a cancel failed or the report undelivered; ``error`` the
+#: cycle raised (state store or configuration trouble); ``none`` no cycle yet.
+OUTCOMES = ("none", "ok", "failed", "error")
+SEAT_STATUSES = ("active", "inactive", "flagged", "pending", "exempt")
+_DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
+
+
+def _seat_statuses(counts: Counts) -> dict[str, int]:
+    """Map one org's report counts to the ``reaper_seats`` statuses."""
+    return {
+        "active": counts.active,
+        "inactive": counts.inactive,
+        "flagged": counts.newly_flagged + counts.in_grace,
+        "pending": counts.already_pending,
+        "exempt": counts.exempt,
+    }
+
+
+class Metrics:
+    """The reaper's metrics on their own ``CollectorRegistry``."""
+
+    def __init__(self, *, dry_run: bool, clock: Callable[[], float] = time.time) -> None:
+        self.registry = CollectorRegistry(auto_describe=True)
+        self._clock = clock
+        reg = self.registry
+        self.seats = Gauge(
+            "reaper_seats",
+            "Copilot seats by org and status, as the last complete scan of the org found them",
+            ["org", "status"],
+            registry=reg,
+        )
+        self.org_ok = Gauge(
+            "reaper_org_last_cycle_ok",
+            "1 when the org's last cycle completed, 0 when its seat list or a cancel failed",
+            ["org"],
+            registry=reg,
+        )
+        self.flags = Counter(
+            "reaper_flags",
+            "Seats newly flagged as inactive (dry_run=true: would have been flagged)",
+            ["org", "dry_run"],
+            registry=reg,
+        )
+        self.cancellations = Counter(
+            "reaper_cancellations",
+            "Seats cancelled (dry_run=true: would have been cancelled)",
+            ["org", "dry_run"],
+            registry=reg,
+        )
+        self.cycles = Counter(
+            "reaper_cycles", "Cycles run, by outcome (ok, failed, error)", ["outcome"], registry=reg
+        )
+        self.duration = Histogram(
+            "reaper_cycle_duration_seconds",
+            "Wall-clock duration of a cycle",
+            buckets=_DURATION_BUCKETS,
+            registry=reg,
+        )
+        self.last_outcome = Gauge(
+            "reaper_last_cycle_outcome",
+            "1 for the outcome of the last cycle (none, ok, failed, error), 0 for the others",
+            ["outcome"],
+            registry=reg,
+        )
+        self.last_cycle = Gauge(
+            "reaper_last_cycle_timestamp_seconds",
+            "Unix time the last cycle ended, whatever its outcome (0: none yet)",
+            registry=reg,
+        )
+        self.last_success = Gauge(
+            "reaper_last_success_timestamp_seconds",
+            "Unix time the last fully successful cycle ended (0: none yet)",
+            registry=reg,
+        )
+        self.github_requests = Counter(
+            "reaper_github_requests",
+            "HTTP responses from GitHub, by status code",
+            ["status"],
+            registry=reg,
+        )
+        self.rate_limit = Gauge(
+            "reaper_github_rate_limit_remaining",
+            "GitHub's x-ratelimit-remaining after the last cycle (-1: not known yet)",
+            registry=reg,
+        )
+        self.slack = Counter(
+            "reaper_slack_deliveries",
+            "Report deliveries (Slack, or the log when Slack is not configured), by outcome",
+            ["outcome"],
+            registry=reg,
+        )
+        self.dry_run = Gauge(
+            "reaper_dry_run", "1 when the reaper only reports, 0 when it cancels", registry=reg
+        )
+        self.dry_run.set(1 if dry_run else 0)
+        self.rate_limit.set(-1)
+        self._set_outcome("none")
+        for outcome in ("ok", "failed", "error"):
+            self.cycles.labels(outcome=outcome)
+        for outcome in ("delivered", "failed"):
+            self.slack.labels(outcome=outcome)
+
+    def record_cycle(
+        self, outcome: CycleOutcome | None, duration: float, github: GitHubClient | None
+    ) -> str:
+        """Record one finished cycle; ``outcome`` is ``None`` when it raised.
+
+        Returns the outcome label recorded: ``ok``, ``failed`` or ``error``.
+        """
+        label = "error" if outcome is None else ("ok" if outcome.ok else "failed")
+        now = self._clock()
+        self.cycles.labels(outcome=label).inc()
+        self.duration.observe(max(duration, 0.0))
+        self._set_outcome(label)
+        self.last_cycle.set(now)
+        if label == "ok":
+            self.last_success.set(now)
+        if outcome is not None:
+            self._record_report(outcome)
+        if github is not None:
+            for status, count in github.responses_by_status.items():
+                self.github_requests.labels(status=str(status)).inc(count)
+            if github.rate_limit_remaining is not None:
+                self.rate_limit.set(github.rate_limit_remaining)
+        return label
+
+    def render(self) -> bytes:
+        """Return every metric in the Prometheus text format."""
+        return generate_latest(self.registry)
+
+    def _record_report(self, outcome: CycleOutcome) -> None:
+        report = outcome.report
+        dry_run = "true" if report.dry_run else "false"
+        self.slack.labels(outcome="delivered" if outcome.delivered else "failed").inc()
+        for org in report.orgs:
+            self.org_ok.labels(org=org.org).set(0 if org.failed else 1)
+            counts = org.counts
+            if counts.newly_flagged:
+                self.flags.labels(org=org.org, dry_run=dry_run).inc(counts.newly_flagged)
+            if counts.cancelled:
+                self.cancellations.labels(org=org.org, dry_run=dry_run).inc(counts.cancelled)
+            if org.failed and counts.seats == 0:
+                continue  # the seat list was not read: keep the last known numbers
+            for status, value in _seat_statuses(counts).items():
+                self.seats.labels(org=org.org, status=status).set(value)
+
+    def _set_outcome(self, label: str) -> None:
+        for state in OUTCOMES:
+            self.last_outcome.labels(outcome=state).set(1 if state == label else 0)

@@ -1,0 +1,121 @@
+"""The report as data: a CSV with every listed seat, and a JSON document of the whole report."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import TYPE_CHECKING, Any
+
+from reaper.report.summary import Prices, histogram, savings
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+    from datetime import datetime
+
+    from reaper.report.model import CycleReport, Entry
+
+CSV_COLUMNS = (
+    "list",
+    "org",
+    "login",
+    "last_activity_at",
+    "idle_days",
+    "due_at",
+    "team",
+    "editor",
+    "plan_type",
+    "reason",
+)
+#: Every list of the report, in the order the CSV and the JSON give them.
+ALL_LISTS = ("flagged", "cancelled", "reactivated", "needs_person", "in_grace")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _cell(value: object) -> str:
+    """A CSV cell that a spreadsheet will not run as a formula (text from GitHub is untrusted)."""
+    if value is None:
+        return ""
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return f"'{text}" if text.startswith(_FORMULA_START) else text
+
+
+def _row(name: str, entry: Entry) -> list[str]:
+    return [
+        _cell(v)
+        for v in (
+            name,
+            entry.org,
+            entry.login,
+            entry.last_activity_at,
+            entry.idle_days,
+            entry.due_at,
+            entry.team,
+            entry.editor,
+            entry.plan_type,
+            entry.reason,
+        )
+    ]
+
+
+def csv_text(report: CycleReport, extra: Iterable[tuple[str, Entry]] = ()) -> str:
+    """Every seat of every list, one row each, plus ``extra`` (list name, entry) rows and errors."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for name in ALL_LISTS:
+        writer.writerows(_row(name, entry) for entry in report.entries(name))
+    writer.writerows(_row(name, entry) for name, entry in extra)
+    for org in report.orgs:
+        writer.writerows(
+            [_cell("error"), _cell(org.org), "", "", "", "", "", "", "", _cell(error)]
+            for error in org.errors
+        )
+    return out.getvalue()
+
+
+def _when(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def entry_dict(entry: Entry) -> dict[str, Any]:
+    """One listed seat as JSON-ready data."""
+    return {
+        "org": entry.org,
+        "login": entry.login,
+        "reason": entry.reason,
+        "last_activity_at": _when(entry.last_activity_at),
+        "idle_days": entry.idle_days,
+        "due_at": _when(entry.due_at),
+        "team": entry.team,
+        "editor": entry.editor,
+        "plan_type": entry.plan_type,
+    }
+
+
+def report_dict(report: CycleReport, prices: Prices) -> dict[str, Any]:
+    """The whole report as JSON-ready data: totals, savings, histogram, and per org its lists."""
+    saving = savings(report, prices)
+    return {
+        "at": report.at.isoformat(),
+        "dry_run": report.dry_run,
+        "failed": report.failed,
+        "has_changes": report.has_changes,
+        "totals": report.totals.as_dict(),
+        "savings_per_month_usd": {
+            "cancelled": saving.cancelled,
+            "cancelled_seats": saving.cancelled_seats,
+            "due": saving.due,
+            "due_seats": saving.due_seats,
+        },
+        "idle_days_histogram": dict(histogram(report)),
+        "orgs": [
+            {
+                "org": org.org,
+                "failed": org.failed,
+                "counts": org.counts.as_dict(),
+                **{name: [entry_dict(e) for e in getattr(org, name)] for name in ALL_LISTS},
+                "errors": list(org.errors),
+            }
+            for org in report.orgs
+        ],
+    }

@@ -1,0 +1,218 @@
+"""The channel report as one Block Kit message, within Slack's limits whatever the numbers.
+
+Every list is cut to a few lines ("… and N more") so the message stays readable and below
+50 blocks, 3,000 characters a section, and a conservative total; the full lists travel as a
+CSV (bot token) or stay in the log and ``reaper report`` (webhook). Everything that comes
+from outside is escaped (``mrkdwn.escape``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reaper.report.summary import (
+    LISTS,
+    Prices,
+    count_items,
+    date,
+    histogram_lines,
+    last_active,
+    money,
+    savings,
+)
+from reaper.slack.mrkdwn import (
+    MAX_SECTION_CHARS,
+    MAX_TEXT_CHARS,
+    MAX_TOTAL_BLOCK_CHARS,
+    block_chars,
+    clip,
+    context,
+    escape,
+    header,
+    section,
+)
+
+if TYPE_CHECKING:
+    from reaper.report.model import CycleReport, Entry
+
+MAX_LINES_PER_LIST = 15
+MAX_LINE_CHARS = 300
+SECTION_BUDGET = MAX_SECTION_CHARS - 100
+FOOTER_RESERVE = 600
+HINTS = {
+    "flagged": "cancelled on the due date unless Copilot is used before",
+    "cancelled": "seat released",
+    "reactivated": "used Copilot again, flag removed",
+    "needs_person": "due, but granted through a team: remove them from the team",
+}
+WEBHOOK_FULL_LIST = "in the reaper's log and in `reaper report`"
+BOT_FULL_LIST = "in the CSV file in this message's thread"
+
+
+@dataclass(frozen=True, slots=True)
+class Unwarned:
+    """A user who should have had a direct message and could not get one, and why."""
+
+    entry: Entry
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReportStyle:
+    """What the channel message needs besides the report."""
+
+    prices: Prices = field(default_factory=Prices)
+    full_list: str = WEBHOOK_FULL_LIST  # where the full lists are when a list is cut
+    unwarned: tuple[Unwarned, ...] = ()
+    notes: tuple[str, ...] = ()  # extra context lines (escaped already), e.g. about DMs
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A Slack message payload and whether any list in it was cut."""
+
+    payload: dict[str, Any]
+    cut: bool
+
+
+def _one(label: str, value: int) -> str:
+    """``1 seat``, ``1 error``: the nouns among the count labels in the singular."""
+    return label[:-1] if value == 1 and label in {"seats", "errors"} else label
+
+
+def _mode(report: CycleReport) -> str:
+    return "DRY RUN" if report.dry_run else "LIVE"
+
+
+def _orgs(report: CycleReport, limit: int = 4) -> str:
+    names = [org.org for org in report.orgs]
+    shown = ", ".join(names[:limit]) or "no orgs"
+    return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
+
+
+def _line(name: str, entry: Entry, report: CycleReport) -> str:
+    parts = [f"*{escape(entry.login)}*", escape(entry.org)]
+    if name == "needs_person":
+        parts.append(f"team *{escape(entry.team or 'unknown')}*")
+    parts.append(last_active(entry, report.at))
+    if name in {"flagged", "cancelled"} and entry.editor:
+        parts.append(escape(clip(entry.editor, 60)))
+    if name == "flagged" and entry.due_at:
+        parts.append(f"due *{date(entry.due_at)}*")
+    return clip("• " + " · ".join(parts), MAX_LINE_CHARS)
+
+
+def _fit(title: str, lines: list[str], budget: int) -> tuple[str, bool]:
+    """The title and as many lines as fit the budget; a last line says how many were left out."""
+    shown: list[str] = []
+    size = len(title)
+    fits_all = len(lines) <= MAX_LINES_PER_LIST and size + sum(len(x) + 1 for x in lines) <= budget
+    if fits_all:
+        return "\n".join([title, *lines]), False
+    reserve = len(f"_… and {len(lines):,} more_") + 1
+    for line in lines[:MAX_LINES_PER_LIST]:
+        if size + len(line) + 1 + reserve > budget:
+            break
+        shown.append(line)
+        size += len(line) + 1
+    more = f"_… and {len(lines) - len(shown):,} more_"
+    return "\n".join([title, *shown, more]), True
+
+
+def _lists(report: CycleReport, style: ReportStyle) -> list[tuple[str, list[str]]]:
+    out = []
+    for name, title, dry_title in LISTS:
+        entries = report.entries(name)
+        if entries:
+            heading = f"*{dry_title if report.dry_run else title} ({len(entries):,})*"
+            out.append((f"{heading} — {HINTS[name]}", [_line(name, e, report) for e in entries]))
+    if style.unwarned:
+        lines = [
+            clip(f"• *{escape(u.entry.login)}* · {escape(u.entry.org)} · {escape(u.why)}", 300)
+            for u in style.unwarned
+        ]
+        out.append((f"*Could not be warned directly ({len(lines):,})*", lines))
+    errors = [
+        clip(f"• *{escape(org.org)}*: {escape(error)}", MAX_LINE_CHARS)
+        for org in report.orgs
+        for error in org.errors
+    ]
+    if errors:
+        out.append((f"*Errors ({len(errors):,})*", errors))
+    return out
+
+
+def _summary_blocks(report: CycleReport, style: ReportStyle) -> list[dict[str, Any]]:
+    outcome = " · INCOMPLETE" if report.failed else ""
+    when = f"{report.at:%Y-%m-%d %H:%M} UTC"
+    mode = (
+        "Dry run: nothing was changed and no state was written."
+        if report.dry_run
+        else "Live: seats are cancelled when their grace period ends."
+    )
+    counts = " · ".join(f"*{value:,}* {_one(label, value)}" for label, value in count_items(report))
+    saving = savings(report, style.prices)
+    cancelled = "would be cancelled" if report.dry_run else "cancelled"
+    return [
+        header(f"Copilot seats · {_orgs(report)} · {_mode(report)}{outcome}"),
+        context(f"{when} · {mode}"),
+        section(counts),
+        section(
+            f"*Estimated monthly saving:* {money(saving.cancelled)} from "
+            f"{saving.cancelled_seats:,} seats {cancelled} this cycle · "
+            f"{money(saving.due)} from {saving.due_seats:,} seats due within their grace period"
+        ),
+        section("*Seats by idle days*\n```" + "\n".join(histogram_lines(report)) + "```"),
+    ]
+
+
+def fallback_text(report: CycleReport) -> str:
+    """The notification text: plain words, no formatting, well under Slack's limit."""
+    totals = report.totals
+    outcome = ", INCOMPLETE" if report.failed else ""
+    flagged = "would be flagged" if report.dry_run else "newly flagged"
+    cancelled = "would be cancelled" if report.dry_run else "cancelled"
+    text = (
+        f"Copilot seat reaper, {_mode(report)}{outcome}, {_orgs(report, 10)}: "
+        f"{totals.newly_flagged:,} {flagged}, {totals.cancelled:,} {cancelled}, "
+        f"{totals.reactivated:,} reactivated, {totals.needs_person:,} needing a person, "
+        f"{totals.errors:,} {_one('errors', totals.errors)}"
+    )
+    return clip(escape(text), MAX_TEXT_CHARS - 1000)
+
+
+def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rendered:
+    """The channel message for one cycle's report."""
+    style = style or ReportStyle()
+    blocks = _summary_blocks(report, style)
+    lists = _lists(report, style)
+    if lists:
+        blocks.append({"type": "divider"})
+    remaining = MAX_TOTAL_BLOCK_CHARS - block_chars(blocks) - FOOTER_RESERVE
+    cut = False
+    for number, (title, lines) in enumerate(lists):
+        budget = min(SECTION_BUDGET, remaining // (len(lists) - number))
+        text, was_cut = _fit(title, lines, budget)
+        cut = cut or was_cut
+        remaining -= len(text)
+        blocks.append(section(text))
+    footer = list(style.notes)
+    if cut:
+        footer.insert(0, f"Long lists are cut; the full lists are {style.full_list}.")
+    if footer:
+        blocks.append(context(" ".join(footer)))
+    return Rendered({"text": fallback_text(report), "blocks": blocks}, cut)
+
+
+def render_unwarned(unwarned: list[Unwarned], full_list: str) -> dict[str, Any]:
+    """A thread reply naming the users whose direct message did not go out."""
+    lines = [
+        clip(f"• *{escape(u.entry.login)}* · {escape(u.entry.org)} · {escape(u.why)}", 300)
+        for u in unwarned
+    ]
+    text, cut = _fit(f"*Could not be warned directly ({len(lines):,})*", lines, SECTION_BUDGET)
+    blocks = [section(text)]
+    if cut:
+        blocks.append(context(f"The full list is {full_list}."))
+    return {"text": f"{len(lines):,} users could not be warned directly.", "blocks": blocks}

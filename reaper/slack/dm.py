@@ -1,0 +1,258 @@
+"""Direct messages to the users themselves: find them, then warn each one once per event.
+
+A cycle's direct messages run in two steps around the channel report: ``prepare`` finds each
+user's Slack id (GitHub login → e-mail from the user map → ``users.lookupByEmail``, cached in
+the ledger) so the report can name whoever cannot be warned; ``send`` then posts one message
+per user and event, claimed in the ledger first so that nobody ever gets it twice. Nothing
+here raises: a user who cannot be reached is listed, never a reason to fail the cycle.
+
+Events and their keys: ``flagged`` keyed by when the flag was set (stable until the flag is
+dropped, so a flag warned late is still warned once), ``cancelled`` keyed by the cycle's date.
+Flags set earlier whose user was not messaged yet (limit reached, Slack down, DMs just
+switched on) are caught up while their due date is still ahead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from reaper.errors import StateStoreError
+from reaper.logs import get_logger
+from reaper.slack.blocks import Unwarned
+from reaper.slack.dm_text import cancelled_message, flagged_message
+from reaper.slack.ledger import DmKey, DmLedger
+from reaper.slack.transport import SlackCallError, call
+from reaper.usermap import UserMapError, load_user_map
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from pathlib import Path
+
+    from slack_sdk import WebClient
+
+    from reaper.report.model import CycleReport, Entry
+
+log = get_logger(__name__)
+
+MAX_DMS_PER_CYCLE = 200  # users.lookupByEmail is Tier 3 (about 50 a minute)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """One message to send: the event, the seat, its ledger key and whether the report lists it."""
+
+    event: str
+    entry: Entry
+    key: DmKey
+    listed: bool
+    user_id: str = ""
+
+
+@dataclass(slots=True)
+class DmPlan:
+    """What ``prepare`` found: whom to message, who cannot be warned, and a note for the report."""
+
+    targets: list[Target] = field(default_factory=list)
+    unwarned: list[Unwarned] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def only(self, event: str) -> DmPlan:
+        """The same plan with only the messages of one event."""
+        return DmPlan([t for t in self.targets if t.event == event], self.unwarned, self.notes)
+
+
+def _stamp(value: datetime) -> str:
+    return f"{value:%Y-%m-%dT%H:%M:%S}"
+
+
+def candidates(report: CycleReport) -> list[Target]:
+    """Every message this cycle could send, most urgent first."""
+    out = [
+        Target(
+            "cancelled",
+            e,
+            (e.org, e.login.casefold(), "cancelled", f"{report.at:%Y-%m-%d}"),
+            listed=True,
+        )
+        for e in report.entries("cancelled")
+    ]
+    out += [
+        Target(
+            "flagged",
+            e,
+            (e.org, e.login.casefold(), "flagged", _stamp(e.flagged_at or report.at)),
+            listed=True,
+        )
+        for e in report.entries("flagged")
+    ]
+    waiting = [
+        e
+        for e in report.entries("in_grace")
+        if e.flagged_at is not None and e.due_at is not None and e.due_at > report.at
+    ]
+    waiting.sort(key=lambda e: (e.due_at, e.org, e.login))
+    out += [
+        Target(
+            "flagged",
+            e,
+            (e.org, e.login.casefold(), "flagged", _stamp(e.flagged_at)),
+            listed=False,
+        )
+        for e in waiting
+        if e.flagged_at is not None
+    ]
+    return out
+
+
+class DirectMessenger:
+    """Direct messages of one cycle: open with ``with``, then ``prepare`` and ``send``."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        report: CycleReport,
+        *,
+        state_url: str,
+        user_map_file: Path | None,
+        limit: int = MAX_DMS_PER_CYCLE,
+    ) -> None:
+        self._client = client
+        self._report = report
+        self._state_url = state_url
+        self._user_map_file = user_map_file
+        self._limit = limit
+        self._ledger: DmLedger | None = None
+
+    def __enter__(self) -> DirectMessenger:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self._ledger is not None:
+            self._ledger.close()
+
+    # -- step 1: before the channel report ------------------------------------------------
+
+    def prepare(self) -> DmPlan:
+        """Find the Slack user of everyone to message; list whoever cannot be reached."""
+        plan = DmPlan()
+        wanted = candidates(self._report)
+        if not wanted:
+            return plan
+        try:
+            self._ledger = DmLedger(self._state_url)
+            sent = self._ledger.sent_keys({t.key[0] for t in wanted})
+        except StateStoreError as exc:
+            log.error("slack.dm_skipped", error=str(exc))
+            plan.notes.append("Direct messages were skipped: the state store could not be read.")
+            return plan
+        wanted = [t for t in wanted if t.key not in sent]
+        try:
+            emails = load_user_map(self._user_map_file) if self._user_map_file else {}
+        except UserMapError as exc:
+            log.error("slack.user_map_unreadable", error=str(exc))
+            plan.notes.append("Direct messages were skipped: the user map could not be read.")
+            emails = None
+        for number, target in enumerate(wanted):
+            if emails is None:
+                why = "user map unreadable"
+            elif number >= self._limit:
+                why = f"over the limit of {self._limit} direct messages a cycle"
+                if target.event == "flagged":
+                    why += "; queued for the next cycle"
+            else:
+                try:
+                    user_id, why = self._find(target.entry.login, emails)
+                except StateStoreError as exc:
+                    log.error("slack.dm_lookup_failed", error=str(exc))
+                    user_id, why = None, "state store unavailable"
+                if user_id:
+                    plan.targets.append(
+                        Target(target.event, target.entry, target.key, target.listed, user_id)
+                    )
+                    continue
+            self._unreachable(plan, target, why)
+        if plan.targets:
+            count = len(plan.targets)
+            who = "1 user is" if count == 1 else f"{count:,} users are"
+            plan.notes.append(f"{who} warned by direct message.")
+        return plan
+
+    def _unreachable(self, plan: DmPlan, target: Target, why: str) -> None:
+        log.info("slack.dm_unreachable", org=target.entry.org, login=target.entry.login, why=why)
+        if target.listed:
+            plan.unwarned.append(Unwarned(target.entry, why))
+
+    def _find(self, login: str, emails: dict[str, str]) -> tuple[str | None, str]:
+        """The Slack user id of a GitHub login, or None and why not."""
+        email = emails.get(login.casefold())
+        if email is None:
+            why = "no e-mail in the user map" if self._user_map_file else "no user map configured"
+            return None, why
+        assert self._ledger is not None
+        now = self._report.at
+        known, user_id = self._ledger.cached_user(email, now)
+        if known:
+            return user_id, "no Slack user with the mapped e-mail"
+        try:
+            answer = call(
+                "users.lookupByEmail", lambda: self._client.users_lookupByEmail(email=email)
+            )
+        except SlackCallError as exc:
+            if exc.code == "users_not_found":
+                self._ledger.remember_user(email, None, now)
+                return None, "no Slack user with the mapped e-mail"
+            return None, f"Slack look-up failed ({exc.code or 'unreachable'})"
+        user = answer.get("user") or {}
+        if user.get("deleted") or user.get("is_bot") or not user.get("id"):
+            self._ledger.remember_user(email, None, now)
+            return None, "the Slack user is deactivated"
+        self._ledger.remember_user(email, str(user["id"]), now)
+        return str(user["id"]), ""
+
+    # -- step 2: after the channel report --------------------------------------------------
+
+    def send(self, plan: DmPlan, admin_channel: str | None) -> list[Unwarned]:
+        """Message every target once; return the listed ones whose message did not go out."""
+        failed: list[Unwarned] = []
+        for target in plan.targets:
+            try:
+                problem = self._send_one(target, admin_channel)
+            except StateStoreError as exc:
+                log.error("slack.dm_skipped", error=str(exc))
+                problem = "state store unavailable"
+            if problem:
+                log.warning(
+                    "slack.dm_failed",
+                    org=target.entry.org,
+                    login=target.entry.login,
+                    kind=target.event,
+                    error=problem,
+                )
+                if target.listed:
+                    failed.append(Unwarned(target.entry, problem))
+        return failed
+
+    def _send_one(self, target: Target, admin_channel: str | None) -> str | None:
+        assert self._ledger is not None
+        if not self._ledger.claim(target.key, self._report.at):
+            return None  # sent before: never twice
+        render = cancelled_message if target.event == "cancelled" else flagged_message
+        message = render(target.entry, self._report.at, admin_channel)
+        try:
+            opened = call(
+                "conversations.open", lambda: self._client.conversations_open(users=target.user_id)
+            )
+            channel = str((opened.get("channel") or {}).get("id") or target.user_id)
+            call(
+                "chat.postMessage",
+                lambda: self._client.chat_postMessage(
+                    channel=channel, unfurl_links=False, link_names=False, **message
+                ),
+            )
+        except SlackCallError as exc:
+            if exc.code is not None:  # Slack refused: nothing was posted, a later cycle may retry
+                self._ledger.release(target.key)
+            return f"direct message failed ({exc.code or 'Slack unreachable'})"
+        log.info("slack.dm_sent", org=target.entry.org, login=target.entry.login, kind=target.event)
+        return None

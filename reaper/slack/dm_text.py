@@ -1,0 +1,71 @@
+"""The words of the direct messages: a warning when flagged, a note when cancelled."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from reaper.report.summary import date, days_ago
+from reaper.slack.mrkdwn import context, escape, section
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from reaper.report.model import Entry
+
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+
+
+def channel_ref(channel: str | None) -> str:
+    """A channel as mrkdwn: a link for an id (``<#C123>``), the escaped name otherwise."""
+    if not channel:
+        return "your Copilot admins"
+    if _CHANNEL_ID.match(channel):
+        return f"<#{channel}>"
+    return escape(channel if channel.startswith("#") else f"#{channel}")
+
+
+def _idle(entry: Entry, now: datetime) -> str:
+    if entry.last_activity_at is None:
+        days = f" in the last {entry.idle_days} days" if entry.idle_days is not None else ""
+        return f"Copilot has no recorded activity for your seat{days}."
+    return (
+        f"You have not used Copilot since {date(entry.last_activity_at)} "
+        f"({days_ago(entry.last_activity_at, now)})."
+    )
+
+
+def flagged_message(entry: Entry, now: datetime, admin_channel: str | None) -> dict[str, Any]:
+    """The warning: which seat, idle since when, when it goes, and how to keep it."""
+    org, due = escape(entry.org), date(entry.due_at)
+    text = (
+        f"*Your GitHub Copilot seat in {org} will be released on {due}*\n"
+        f"{_idle(entry, now)} Seats cost money every month, so unused ones are given back.\n"
+        f"*To keep it, use Copilot once before {due}* (a completion or a chat in your editor is "
+        f"enough). Nothing else to do."
+    )
+    return {
+        "text": f"Your GitHub Copilot seat in {org} will be released on {due} unless you use "
+        f"Copilot before then.",
+        "blocks": [
+            section(text),
+            context(
+                f"Sent by the Copilot seat reaper. Questions? Ask in {channel_ref(admin_channel)}."
+            ),
+        ],
+    }
+
+
+def cancelled_message(entry: Entry, now: datetime, admin_channel: str | None) -> dict[str, Any]:
+    """The note after the fact: the seat is gone, and how to ask for it back."""
+    org, where = escape(entry.org), channel_ref(admin_channel)
+    text = (
+        f"*Your GitHub Copilot seat in {org} was released on {date(now)}*\n"
+        f"{_idle(entry, now)} It was flagged as unused and its grace period has ended.\n"
+        f"*Need it back?* Ask in {where}: an admin can assign you a seat again, and Copilot "
+        f"works as soon as it is assigned."
+    )
+    return {
+        "text": f"Your GitHub Copilot seat in {org} was released. To get it back, ask in {where}.",
+        "blocks": [section(text), context("Sent by the Copilot seat reaper.")],
+    }

@@ -1,0 +1,142 @@
+"""Memory of direct messages across cycles, in the reaper's state database (own tables).
+
+``slack_direct_messages`` holds one row per (org, login, event, event key) that was sent, so
+no user gets two messages for one event; the row is claimed before the message goes out and
+released only when Slack definitely refused it (at most once, never twice).
+``slack_user_lookups`` caches ``users.lookupByEmail`` answers, found or not.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import TYPE_CHECKING, Self
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from reaper.errors import StateStoreError
+from reaper.store import UTCDateTime, normalise_url
+
+if TYPE_CHECKING:
+    from datetime import datetime
+    from types import TracebackType
+
+FOUND_TTL = timedelta(days=30)
+NOT_FOUND_TTL = timedelta(days=1)
+
+metadata = sa.MetaData()
+
+dm_table = sa.Table(
+    "slack_direct_messages",
+    metadata,
+    sa.Column("org", sa.String(100), primary_key=True),
+    sa.Column("login", sa.String(100), primary_key=True),
+    sa.Column("event", sa.String(20), primary_key=True),
+    sa.Column("event_key", sa.String(40), primary_key=True),
+    sa.Column("sent_at", UTCDateTime(), nullable=False),
+)
+
+lookup_table = sa.Table(
+    "slack_user_lookups",
+    metadata,
+    sa.Column("email", sa.String(320), primary_key=True),
+    sa.Column("user_id", sa.String(40), nullable=True),  # None: no Slack user has this e-mail
+    sa.Column("looked_up_at", UTCDateTime(), nullable=False),
+)
+
+DmKey = tuple[str, str, str, str]  # org, login (case-folded), event, event key
+
+
+class DmLedger:
+    """Which direct messages went out, and which e-mails belong to which Slack users."""
+
+    def __init__(self, url: str) -> None:
+        try:
+            self._engine = sa.create_engine(normalise_url(url), pool_pre_ping=True)
+            with self._engine.begin() as conn:
+                metadata.create_all(conn)
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    def claim(self, key: DmKey, at: datetime) -> bool:
+        """Record that this message is being sent; ``False`` when it was sent before."""
+        org, login, event, event_key = key
+        row = {"org": org, "login": login, "event": event, "event_key": event_key, "sent_at": at}
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(dm_table.insert().values(**row))
+        except IntegrityError:
+            return False
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+        return True
+
+    def release(self, key: DmKey) -> None:
+        """Forget a claim whose message Slack refused, so a later cycle may send it."""
+        org, login, event, event_key = key
+        condition = sa.and_(
+            dm_table.c.org == org,
+            dm_table.c.login == login,
+            dm_table.c.event == event,
+            dm_table.c.event_key == event_key,
+        )
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(dm_table.delete().where(condition))
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+
+    def sent_keys(self, orgs: set[str]) -> set[DmKey]:
+        """Every message key sent (or claimed) in these orgs."""
+        query = sa.select(
+            dm_table.c.org, dm_table.c.login, dm_table.c.event, dm_table.c.event_key
+        ).where(dm_table.c.org.in_(sorted(orgs)))
+        try:
+            with self._engine.connect() as conn:
+                return {(r.org, r.login, r.event, r.event_key) for r in conn.execute(query)}
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+
+    def cached_user(self, email: str, now: datetime) -> tuple[bool, str | None]:
+        """(known, Slack user id or None) for an e-mail looked up recently enough."""
+        query = sa.select(lookup_table.c.user_id, lookup_table.c.looked_up_at).where(
+            lookup_table.c.email == email.lower()
+        )
+        try:
+            with self._engine.connect() as conn:
+                row = conn.execute(query).first()
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+        if row is None:
+            return False, None
+        ttl = FOUND_TTL if row.user_id else NOT_FOUND_TTL
+        if now - row.looked_up_at > ttl:
+            return False, None
+        return True, row.user_id
+
+    def remember_user(self, email: str, user_id: str | None, now: datetime) -> None:
+        """Cache the answer of one look-up."""
+        email = email.lower()
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(lookup_table.delete().where(lookup_table.c.email == email))
+                conn.execute(
+                    lookup_table.insert().values(email=email, user_id=user_id, looked_up_at=now)
+                )
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
