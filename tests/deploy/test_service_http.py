@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from reaper.simulator import Fault
+from tests.conftest import GITHUB_TOKEN, SLACK_BOT_TOKEN
 from tests.test_cli import REAPER, env_for
 
 if TYPE_CHECKING:
@@ -112,11 +113,20 @@ def test_run_serves_health_and_seat_metrics_after_a_cycle(sim: Simulator, tmp_pa
 
 
 def test_a_failed_cycle_shows_in_the_metrics(sim: Simulator, tmp_path: Path) -> None:
-    """A seat list GitHub will not serve makes the cycle `failed` in /metrics, 503s counted."""
+    """A seat list GitHub will not serve makes the cycle `failed` in /metrics; no token shows."""
     seed(sim)
     sim.inject(Fault(path=r"/copilot/billing/seats$", status=503, times=50))
     port = free_port()
-    env = env_for(sim, tmp_path, SCHEDULE=NEVER, RUN_ON_START="true", HTTP_PORT=str(port))
+    env = env_for(
+        sim,
+        tmp_path,
+        SCHEDULE=NEVER,
+        RUN_ON_START="true",
+        HTTP_PORT=str(port),
+        SLACK_BOT_TOKEN=SLACK_BOT_TOKEN,
+        SLACK_CHANNEL="C1",
+        SLACK_API_URL=sim.slack_api_url,
+    )
     with reaper_run(env) as proc:
         wait_for(lambda: cycles(port, "failed") == 1, proc, "a failed cycle")
         text = get(port, "/metrics")[1]
@@ -128,6 +138,8 @@ def test_a_failed_cycle_shows_in_the_metrics(sim: Simulator, tmp_path: Path) -> 
     assert metric(text, "reaper_github_requests_total", status="503") == 1
     assert metric(text, "reaper_last_success_timestamp_seconds") == 0
     assert metric(text, "reaper_seats", org="acme", status="active") is None
+    assert GITHUB_TOKEN not in text
+    assert SLACK_BOT_TOKEN not in text
 
 
 def test_readyz_fails_when_the_state_store_is_unreachable(sim: Simulator, tmp_path: Path) -> None:
