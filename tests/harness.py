@@ -81,3 +81,19 @@ class Reaper:
             for r in self.sim.requests
             if r.method == "DELETE" and r.json is not None
         ]
+
+
+def idle_seat(sim: Simulator, clock: FakeClock, login: str, days: int = 45, **kw: Any) -> None:
+    """An idle seat in org acme (the harness's reaper flags after 30 days)."""
+    sim.add_seat(
+        "acme",
+        login,
+        created_at=clock.now - 400 * DAY,
+        last_activity_at=clock.now - days * DAY,
+        **kw,
+    )
+
+
+def active_seat(sim: Simulator, clock: FakeClock, login: str) -> None:
+    """A seat in org acme used yesterday."""
+    sim.add_seat("acme", login, created_at=clock.now - 400 * DAY, last_activity_at=clock.now - DAY)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
 from reaper.simulator import Fault
 from tests.conftest import GITHUB_TOKEN
-from tests.harness import DAY, Reaper
+from tests.harness import DAY, Reaper, active_seat, idle_seat
 from tests.simulator.openapi_check import assert_request_conforms
 
 if TYPE_CHECKING:
@@ -25,20 +25,6 @@ SEATS = "^/orgs/acme/copilot/billing/seats$"
 def reaper(sim: Simulator, clock: FakeClock, tmp_path: Path) -> Reaper:
     """A live reaper (inactive after 30 days, 7 days' grace) on the simulator."""
     return Reaper(sim, clock, tmp_path)
-
-
-def idle_seat(sim: Simulator, clock: FakeClock, login: str, days: int = 45, **kw: Any) -> None:
-    sim.add_seat(
-        "acme",
-        login,
-        created_at=clock.now - 400 * DAY,
-        last_activity_at=clock.now - days * DAY,
-        **kw,
-    )
-
-
-def active_seat(sim: Simulator, clock: FakeClock, login: str) -> None:
-    sim.add_seat("acme", login, created_at=clock.now - 400 * DAY, last_activity_at=clock.now - DAY)
 
 
 def report_text(sim: Simulator) -> str:

@@ -7,11 +7,9 @@ from typing import TYPE_CHECKING, Any
 
 from reaper.slack.mrkdwn import MAX_TEXT_CHARS, MAX_TOTAL_BLOCK_CHARS, block_chars
 from tests.conftest import SLACK_BOT_TOKEN
-from tests.harness import DAY
 
 if TYPE_CHECKING:
     from reaper.simulator import Simulator
-    from tests.conftest import FakeClock
 
 CHANNEL = "#copilot-admins"
 
@@ -25,22 +23,6 @@ def bot_settings(sim: Simulator, **more: Any) -> dict[str, Any]:
         "slack_api_url": sim.slack_api_url,
         **more,
     }
-
-
-def idle(sim: Simulator, clock: FakeClock, login: str, days: int = 45, **kw: Any) -> None:
-    """An idle seat in org acme (the harness flags after 30 days)."""
-    sim.add_seat(
-        "acme",
-        login,
-        created_at=clock.now - 400 * DAY,
-        last_activity_at=clock.now - days * DAY,
-        **kw,
-    )
-
-
-def active(sim: Simulator, clock: FakeClock, login: str) -> None:
-    """A seat used yesterday."""
-    sim.add_seat("acme", login, created_at=clock.now - 400 * DAY, last_activity_at=clock.now - DAY)
 
 
 def channel_messages(sim: Simulator) -> list[dict[str, Any]]:

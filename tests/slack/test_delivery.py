@@ -12,8 +12,10 @@ import pytest
 
 from reaper.simulator import Fault
 from tests.harness import Reaper
+from tests.harness import active_seat as active
+from tests.harness import idle_seat as idle
 
-from .support import CHANNEL, active, bot_settings, channel_messages, idle, within_limits
+from .support import CHANNEL, bot_settings, channel_messages, within_limits
 
 if TYPE_CHECKING:
     from pathlib import Path

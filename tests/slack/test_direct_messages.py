@@ -10,8 +10,9 @@ import pytest
 from reaper.app import open_cycle
 from reaper.simulator import Fault
 from tests.harness import Reaper
+from tests.harness import idle_seat as idle
 
-from .support import bot_settings, channel_messages, direct_messages, idle
+from .support import bot_settings, channel_messages, direct_messages
 
 if TYPE_CHECKING:
     from pathlib import Path
