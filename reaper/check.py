@@ -4,21 +4,18 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.webhook import WebhookClient
+from slack_sdk.errors import SlackClientError
 
 from reaper.errors import ReaperError
 from reaper.github import GitHubClient
 from reaper.github.preflight import preflight
+from reaper.slack.transport import SlackCallError, call, web_client, webhook_client
 from reaper.store import SqlStore
 
 if TYPE_CHECKING:
     from typing import TextIO
 
     from reaper.settings import Settings
-
-SLACK_TIMEOUT = 15
 
 
 def run_checks(settings: Settings, out: TextIO) -> int:
@@ -66,12 +63,8 @@ def github_checks(settings: Settings) -> list[tuple[bool, str]]:
 def _slack(settings: Settings) -> tuple[bool, str]:
     try:
         if settings.slack_bot_token is not None:
-            client = WebClient(
-                token=settings.slack_bot_token.get_secret_value(),
-                base_url=settings.slack_api_url,
-                timeout=SLACK_TIMEOUT,
-            )
-            team = client.auth_test().get("team", "?")
+            client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+            team = call("auth.test", client.auth_test).get("team", "?")
             return (
                 True,
                 f"Slack bot token accepted (workspace {team}), channel {settings.slack_channel}",
@@ -79,9 +72,7 @@ def _slack(settings: Settings) -> tuple[bool, str]:
         if settings.slack_webhook_url is not None:
             # An empty payload is refused with no_text by a live webhook and posts nothing;
             # a revoked one answers 404/410.
-            webhook = WebhookClient(
-                settings.slack_webhook_url.get_secret_value(), timeout=SLACK_TIMEOUT
-            )
+            webhook = webhook_client(settings.slack_webhook_url.get_secret_value())
             response = webhook.send_dict({})
             if response.status_code in (200, 400) and response.body in (
                 "ok",
@@ -90,8 +81,8 @@ def _slack(settings: Settings) -> tuple[bool, str]:
             ):
                 return True, "Slack webhook answers"
             return False, f"Slack webhook refused: HTTP {response.status_code} {response.body[:60]}"
-    except SlackApiError as exc:
-        return False, f"Slack refused the bot token: {exc.response.get('error', 'unknown error')}"
+    except SlackCallError as exc:
+        return False, f"Slack refused the bot token: {exc}"
     except (SlackClientError, OSError) as exc:
         return False, f"Slack unreachable: {type(exc).__name__}"
     return True, "Slack not configured: reports go to the log"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from structlog.testing import capture_logs
 
 from reaper.simulator import Fault, Simulator
 from tests.conftest import GITHUB_TOKEN
@@ -139,6 +140,27 @@ def test_secondary_limit_waits_a_minute_and_backs_off(
     sim.inject(Fault(path=SEATS, status=403, body=body, times=2))
     assert reaper.run().ok
     assert reaper.waits == [60.0, 120.0]
+
+
+def test_every_wait_is_logged_with_reason_and_length(
+    reaper: Reaper, sim: Simulator, clock: FakeClock
+) -> None:
+    """Retry waits and rate-limit pauses each log an event naming why and for how long."""
+    seats(sim, clock, idle=3, active=30)
+    flag_and_wait(reaper, clock)
+    sim.inject(Fault(path=SEATS, status=429, headers={"Retry-After": "7"}))
+    sim.inject(Fault(path="selected_users$", method="DELETE", status=422, body={"message": "no"}))
+    with capture_logs() as events:
+        assert reaper.run().ok
+    waits = [e for e in events if e["event"] in {"github.retry_scheduled", "github.wait"}]
+    assert [(e["event"], e["wait_seconds"]) for e in waits] == [
+        ("github.retry_scheduled", 7.0),
+        ("github.wait", 1.0),
+        ("github.wait", 1.0),
+        ("github.wait", 1.0),
+    ]
+    assert "rate limited (429)" in waits[0]["reason"]
+    assert all(e["reason"] == "spacing mutating requests" for e in waits[1:])
 
 
 def test_wait_beyond_the_bound_fails_cleanly(
