@@ -55,6 +55,8 @@ class Settings(BaseSettings):
 
     max_cancellations: int = Field(default=50, ge=0)
     max_cancellation_percent: float = Field(default=10.0, ge=0, le=100)
+    max_forget_percent: float = Field(default=20.0, ge=0, le=100)
+    cycle_timeout_seconds: float = Field(default=3600.0, gt=0, le=86400)
     github_rate_limit_reserve: int = Field(default=100, ge=0)
 
     state_url: str = "sqlite:///reaper-state.db"
