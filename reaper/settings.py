@@ -2,14 +2,30 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    BeforeValidator,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from reaper.config_checks import (
+    Problem,
+    mask_password,
+    never_fires,
+    read_secret_files,
+    state_url_problem,
+    unknown_variables,
+)
 from reaper.errors import ConfigError
 from reaper.policy import Policy
 
@@ -22,6 +38,19 @@ _TEAM = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _CRON_FIELDS = 5
 
 CommaList = Annotated[list[str], NoDecode]
+
+
+def _true_or_false(value: object) -> object:
+    """Accept only ``true`` or ``false`` (any case): ``no`` or ``0`` must not mean live."""
+    if isinstance(value, bool):
+        return value
+    word = value.strip().lower() if isinstance(value, str) else value
+    if word not in {"true", "false"}:
+        raise ValueError("use true or false")
+    return word == "true"
+
+
+Flag = Annotated[bool, BeforeValidator(_true_or_false)]
 
 
 class Settings(BaseSettings):
@@ -39,7 +68,7 @@ class Settings(BaseSettings):
 
     inactive_days: int = Field(default=60, ge=1, le=3650)
     grace_days: int = Field(default=14, ge=0, le=365)
-    dry_run: bool = True
+    dry_run: Flag = True
     exempt_users: CommaList = []
     exempt_teams: CommaList = []
 
@@ -48,7 +77,7 @@ class Settings(BaseSettings):
     slack_channel: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_report: Literal["changes", "always"] = "changes"
-    slack_dm: bool = False
+    slack_dm: Flag = False
     user_map_file: Path | None = None
     price_business: float = Field(default=19.0, ge=0)
     price_enterprise: float = Field(default=39.0, ge=0)
@@ -61,7 +90,7 @@ class Settings(BaseSettings):
 
     state_url: str = "sqlite:///reaper-state.db"
     schedule: str = "0 9 * * 1-5"
-    run_on_start: bool = False
+    run_on_start: Flag = False
     log_format: Literal["auto", "json", "console"] = "auto"
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     http_port: int = Field(default=8080, ge=0, le=65535)
@@ -86,7 +115,7 @@ class Settings(BaseSettings):
         bad = [org for org in orgs if not _NAME.match(org)]
         if bad:
             raise ValueError(f"not a GitHub organisation name: {', '.join(map(repr, bad))}")
-        return list(dict.fromkeys(orgs))
+        return _unique(orgs)
 
     @field_validator("exempt_users")
     @classmethod
@@ -94,7 +123,7 @@ class Settings(BaseSettings):
         bad = [user for user in users if not _NAME.match(user)]
         if bad:
             raise ValueError(f"not a GitHub username: {', '.join(map(repr, bad))}")
-        return users
+        return _unique(users)
 
     @field_validator("exempt_teams")
     @classmethod
@@ -102,7 +131,7 @@ class Settings(BaseSettings):
         bad = [team for team in teams if not _TEAM.match(team)]
         if bad:
             raise ValueError(f"not a team slug: {', '.join(map(repr, bad))}")
-        return teams
+        return _unique(teams)
 
     @field_validator("github_api_url", "slack_api_url")
     @classmethod
@@ -117,12 +146,20 @@ class Settings(BaseSettings):
             _require_http(url.get_secret_value())
         return url
 
-    @field_validator("github_token", "slack_bot_token")
+    @field_validator(*SECRET_FIELDS, mode="before")
     @classmethod
-    def _not_blank(cls, token: SecretStr | None) -> SecretStr | None:
-        if token is not None and not token.get_secret_value().strip():
+    def _one_word(cls, value: object) -> object:
+        """Strip the newline a mounted file or ``echo`` leaves; whitespace inside is a typo."""
+        if isinstance(value, SecretStr):
+            value = value.get_secret_value()
+        if not isinstance(value, str):
+            return value
+        value = value.strip()
+        if not value:
             raise ValueError("is empty")
-        return token
+        if any(char.isspace() for char in value):
+            raise ValueError("contains whitespace")
+        return value
 
     @field_validator("schedule")
     @classmethod
@@ -135,6 +172,9 @@ class Settings(BaseSettings):
             CronTrigger.from_crontab(schedule, timezone="UTC")
         except ValueError as exc:
             raise ValueError(f"not a cron expression: {exc}") from None
+        problem = never_fires(schedule)
+        if problem:
+            raise ValueError(problem)
         return schedule
 
     @field_validator("state_url")
@@ -142,6 +182,9 @@ class Settings(BaseSettings):
     def _state_url(cls, url: str) -> str:
         if not url.startswith(("sqlite://", "postgresql://", "postgresql+psycopg://")):
             raise ValueError("use sqlite:///PATH or postgresql://USER@HOST/DB")
+        problem = state_url_problem(url)
+        if problem:
+            raise ValueError(problem)
         return url
 
     @field_validator("user_map_file")
@@ -184,7 +227,7 @@ class Settings(BaseSettings):
         shown = self.model_dump(mode="json")
         for name in SECRET_FIELDS:
             shown[name] = "***" if getattr(self, name) is not None else None
-        shown["state_url"] = _mask_password(self.state_url)
+        shown["state_url"] = mask_password(self.state_url)
         return shown
 
 
@@ -194,37 +237,50 @@ def _require_http(url: str) -> None:
         raise ValueError("must be an http:// or https:// URL")
 
 
-def _mask_password(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password:
-        return url.replace(f":{parts.password}@", ":***@", 1)
-    return url
+def _unique(names: list[str]) -> list[str]:
+    """Drop repeated names regardless of case (GitHub ignores it), keeping the first spelling."""
+    first: dict[str, str] = {}
+    for name in names:
+        first.setdefault(name.casefold(), name)
+    return list(first.values())
 
 
 def load_settings(**overrides: Any) -> Settings:
     """Read the settings from the environment (and overrides), or raise one ConfigError.
 
     Kubernetes-mounted secrets are read from ``REAPER_SECRETS_DIR`` (default
-    ``/run/secrets/reaper``) when that folder exists: one file per variable name.
+    ``/run/secrets/reaper``) when that folder exists: one file per variable name; a variable
+    set in the environment wins over its file. A ``REAPER_*`` variable or file that is no
+    setting is an error, so a mistyped safety setting never falls back to its default.
     """
-    import os  # noqa: PLC0415
-
-    secrets_dir = Path(os.environ.get(f"{ENV_PREFIX}SECRETS_DIR", DEFAULT_SECRETS_DIR))
+    environ = dict(os.environ)
+    known = {f"{ENV_PREFIX}{name.upper()}" for name in Settings.model_fields}
+    problems = unknown_variables(environ, known | {f"{ENV_PREFIX}SECRETS_DIR"})
+    secrets_dir = Path(environ.get(f"{ENV_PREFIX}SECRETS_DIR", DEFAULT_SECRETS_DIR))
+    from_files, file_problems = read_secret_files(secrets_dir, Settings.model_fields, environ)
+    problems += file_problems
+    settings = None
     try:
-        if secrets_dir.is_dir():
-            return Settings(_secrets_dir=secrets_dir, **overrides)
-        return Settings(**overrides)
+        settings = Settings(**{**from_files, **overrides})
     except ValidationError as exc:
-        raise ConfigError(_explain(exc)) from None
+        problems += _problems(exc)
+    if settings is None or problems:
+        raise ConfigError(_explain(problems))
+    return settings
 
 
-def _explain(exc: ValidationError) -> str:
-    lines = []
+def _problems(exc: ValidationError) -> list[Problem]:
+    problems = []
     for error in exc.errors(include_input=False, include_url=False):
         loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
         name = f"{ENV_PREFIX}{loc[0].upper()}" if loc else "configuration"
         message = error["msg"].removeprefix("Value error, ")
         if error["type"] == "missing":
             message = "is required"
-        lines.append(f"  {name}: {message}")
-    return "invalid configuration:\n" + "\n".join(dict.fromkeys(lines))
+        problems.append((name, message))
+    return problems
+
+
+def _explain(problems: list[Problem]) -> str:
+    lines = dict.fromkeys(f"  {name}: {message}" for name, message in problems)
+    return "invalid configuration:\n" + "\n".join(lines)
