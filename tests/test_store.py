@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -11,41 +10,22 @@ import sqlalchemy as sa
 
 from reaper.domain import Flag
 from reaper.errors import StateStoreError
-from reaper.store import AuditEntry, SqlStore
+from reaper.store import AuditEntry, CancelIntent, SqlStore
+from reaper.store.schema import intents_table
+from tests.postgres import postgres_url_fixture, state_url_fixture  # noqa: F401
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
     from pathlib import Path
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-POSTGRES_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+DAY = timedelta(days=1)
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh database on the local PostgreSQL server, dropped afterwards."""
-    name = f"reaper_test_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    except sa.exc.OperationalError as exc:
-        admin.dispose()
-        pytest.fail(f"PostgreSQL on 127.0.0.1:5432 is not reachable: {exc}")
-    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    admin.dispose()
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[SqlStore]:
+def store(state_url: str) -> Iterator[SqlStore]:
     """The same store on both engines."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'state' / 'reaper.db'}"
-    else:
-        url = request.getfixturevalue("postgres_url")
-    opened = SqlStore(url)
+    opened = SqlStore(state_url)
     yield opened
     opened.close()
 
@@ -101,6 +81,66 @@ def test_removing_flags(store: SqlStore) -> None:
     store.commit(add=[a_flag("alice"), a_flag("bob")])
     store.commit(remove=[a_flag("alice")])
     assert list(store.load_flags("acme")) == ["bob"]
+
+
+def test_cancel_intents_stay_open_until_closed_with_an_outcome(store: SqlStore) -> None:
+    """Opened intents are listed oldest first until a commit resolves them with an outcome."""
+    later = CancelIntent("acme", "bob", NOW + timedelta(minutes=1))
+    first = CancelIntent("acme", "alice", NOW)
+    other = CancelIntent("other", "carol", NOW + timedelta(minutes=2))
+    store.commit(open_intents=[later, first, other])
+    assert store.unresolved_intents() == [first, later, other]
+    assert store.unresolved_intents("acme") == [first, later]
+    store.commit(close_intents=[("acme", "alice", "cancelled")], close_at=NOW + DAY)
+    assert store.unresolved_intents() == [later, other]
+    with store._engine.connect() as conn:
+        row = conn.execute(sa.select(intents_table).where(intents_table.c.login == "alice")).one()
+    assert (row.outcome, row.resolved_at) == ("cancelled", NOW + DAY)
+
+
+def test_closing_settles_every_open_intent_of_the_user_before_new_ones_open(
+    store: SqlStore,
+) -> None:
+    """One commit can settle a user's old intents and open a fresh one for the same user."""
+    store.commit(open_intents=[CancelIntent("acme", "alice", NOW)])
+    store.commit(open_intents=[CancelIntent("acme", "alice", NOW + DAY)])
+    again = CancelIntent("acme", "alice", NOW + 2 * DAY)
+    store.commit(
+        open_intents=[again], close_intents=[("acme", "alice", "failed")], close_at=NOW + 2 * DAY
+    )
+    assert store.unresolved_intents() == [again]
+
+
+def test_intents_commit_with_flags_and_audit_or_not_at_all(store: SqlStore) -> None:
+    """Intents, scans, flags and audit entries share one transaction: a failure keeps none."""
+    store.commit(add=[a_flag("alice")])
+    with pytest.raises(StateStoreError):
+        store.commit(
+            add=[a_flag("alice")],  # a duplicate: the whole commit fails
+            audit=[AuditEntry(NOW, "acme", "alice", "cancel.intent", "due")],
+            open_intents=[CancelIntent("acme", "alice", NOW)],
+            scans=[("acme", 10, NOW)],
+        )
+    assert store.unresolved_intents() == []
+    assert store.last_scan("acme") is None
+    assert store.audit_log() == []
+
+
+def test_closing_intents_needs_a_time(store: SqlStore) -> None:
+    """Closing intents without close_at is a programming error, refused before any write."""
+    store.commit(open_intents=[CancelIntent("acme", "alice", NOW)])
+    with pytest.raises(ValueError, match="close_at"):
+        store.commit(close_intents=[("acme", "alice", "cancelled")])
+    assert store.unresolved_intents() == [CancelIntent("acme", "alice", NOW)]
+
+
+def test_last_scan_keeps_only_the_latest_complete_scan(store: SqlStore) -> None:
+    """Each recorded scan replaces the org's previous one; other orgs are untouched."""
+    assert store.last_scan("acme") is None
+    store.commit(scans=[("acme", 120, NOW), ("other", 5, NOW)])
+    store.commit(scans=[("acme", 118, NOW + DAY)])
+    assert store.last_scan("acme") == (118, NOW + DAY)
+    assert store.last_scan("other") == (5, NOW)
 
 
 def test_schema_survives_reopening(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@
 no user gets two messages for one event; the row is claimed before the message goes out and
 released only when Slack definitely refused it (at most once, never twice).
 ``slack_user_lookups`` caches ``users.lookupByEmail`` answers, found or not.
+The tables are created by the store's migrations (``reaper.store.migrate``), not here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from reaper.errors import StateStoreError
 from reaper.store import UTCDateTime, normalise_url
+from reaper.store.migrate import upgrade_to_head
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -53,9 +55,8 @@ class DmLedger:
     def __init__(self, url: str) -> None:
         try:
             self._engine = sa.create_engine(normalise_url(url), pool_pre_ping=True)
-            with self._engine.begin() as conn:
-                metadata.create_all(conn)
-        except SQLAlchemyError as exc:
+            upgrade_to_head(self._engine)  # a no-op once the store has migrated the schema
+        except (SQLAlchemyError, OSError) as exc:
             raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
 
     def close(self) -> None:

@@ -1,0 +1,15 @@
+"""The state store: SQL tables (`sql`), migrations (`migrate`), the writer lock (`lock`)."""
+
+from reaper.store.lock import LockInfo, default_holder
+from reaper.store.schema import UTCDateTime
+from reaper.store.sql import AuditEntry, CancelIntent, SqlStore, normalise_url
+
+__all__ = [
+    "AuditEntry",
+    "CancelIntent",
+    "LockInfo",
+    "SqlStore",
+    "UTCDateTime",
+    "default_holder",
+    "normalise_url",
+]

@@ -1,0 +1,1 @@
+"""Alembic migrations of the state store, applied by ``reaper.store.migrate`` at start."""

@@ -1,0 +1,92 @@
+"""The tables the store queries. Their DDL lives in the migrations (``migrations/versions``).
+
+These definitions describe the schema for queries only; ``tests/test_migrations.py`` checks
+that the migrations build exactly this (and the DM ledger's tables), on both engines.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Dialect
+
+
+class UTCDateTime(sa.types.TypeDecorator[datetime]):
+    """Timestamps stored as naive UTC (portable) and read back as aware UTC."""
+
+    impl = sa.DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Store aware datetimes as naive UTC."""
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the state store")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, _dialect: Dialect) -> datetime | None:
+        """Read naive UTC back as aware UTC."""
+        return None if value is None else value.replace(tzinfo=UTC)
+
+
+metadata = sa.MetaData()
+
+flags_table = sa.Table(
+    "flags",
+    metadata,
+    sa.Column("org", sa.String(100), primary_key=True),
+    sa.Column("login", sa.String(100), primary_key=True),
+    sa.Column("flagged_at", UTCDateTime(), nullable=False),
+    sa.Column("reference_at", UTCDateTime(), nullable=False),
+    sa.Column("warned_at", UTCDateTime(), nullable=True),
+    sa.Column("due_at", UTCDateTime(), nullable=True),
+)
+
+audit_table = sa.Table(
+    "audit",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("at", UTCDateTime(), nullable=False, index=True),
+    sa.Column("org", sa.String(100), nullable=False),
+    sa.Column("login", sa.String(100), nullable=True),
+    sa.Column("event", sa.String(50), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+)
+
+# A cancel request we sent (or were about to send) and have not yet confirmed by reading
+# the seat back: resolved_at and outcome stay empty until a later read settles it.
+intents_table = sa.Table(
+    "cancel_intents",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("org", sa.String(100), nullable=False),
+    sa.Column("login", sa.String(100), nullable=False),
+    sa.Column("requested_at", UTCDateTime(), nullable=False),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Index("ix_cancel_intents_org_login", "org", "login"),
+)
+
+# The seat count of each org's last complete scan, to bound mass forgetting.
+scans_table = sa.Table(
+    "org_scans",
+    metadata,
+    sa.Column("org", sa.String(100), primary_key=True),
+    sa.Column("seats", sa.Integer, nullable=False),
+    sa.Column("scanned_at", UTCDateTime(), nullable=False),
+)
+
+# Who holds the writer lock, for display only: the lock itself is an advisory lock
+# (PostgreSQL) or a file lock (SQLite), which dies with its holder; this row may not.
+lock_table = sa.Table(
+    "reaper_lock",
+    metadata,
+    sa.Column("name", sa.String(40), primary_key=True),
+    sa.Column("holder", sa.Text, nullable=False),
+    sa.Column("acquired_at", UTCDateTime(), nullable=False),
+)
