@@ -2,14 +2,16 @@
 
 Every list is cut to a few lines ("… and N more") so the message stays readable and below
 50 blocks, 3,000 characters a section, and a conservative total; the full lists travel as a
-CSV (bot token) or stay in the log and ``reaper report`` (webhook). Everything that comes
-from outside is escaped (``mrkdwn.escape``).
+CSV (bot token) or in continuation messages (webhook, ``reaper.slack.continued``). A
+rendered message knows which flagged users it names (``Rendered.named``): only they count
+as warned when it is delivered. Everything that comes from outside is escaped
+(``mrkdwn.escape``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reaper.report.summary import (
     LISTS,
@@ -46,8 +48,11 @@ HINTS = {
     "reactivated": "used Copilot again, flag removed",
     "needs_person": "due, but granted through a team: remove them from the team",
 }
-WEBHOOK_FULL_LIST = "in the reaper's log and in `reaper report`"
+WEBHOOK_FULL_LIST = "in the messages that follow this one"
 BOT_FULL_LIST = "in the CSV file in this message's thread"
+LOG_FULL_LIST = "in the reaper's log and in `reaper report`"
+
+Key = tuple[str, str]  # (org, login) of a flagged entry, exactly as in the report
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,12 +73,31 @@ class ReportStyle:
     notes: tuple[str, ...] = ()  # extra context lines (escaped already), e.g. about DMs
 
 
+class Listing(NamedTuple):
+    """One list as message lines; ``names[i]`` is the flagged entry line ``i`` names, if any."""
+
+    heading: str  # e.g. ``*Newly flagged (300)*``
+    hint: str  # what the list means, after the heading in the main message
+    lines: list[str]
+    names: list[Key | None]
+
+    def after(self, shown: int) -> Listing:
+        """The lines left out once the first ``shown`` were shown."""
+        return self._replace(lines=self.lines[shown:], names=self.names[shown:])
+
+
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A Slack message payload and whether any list in it was cut."""
+    """A Slack message payload, the flagged users it names, and the lines it left out.
+
+    ``named`` holds the (org, login) of every flagged entry whose line is in the message in
+    full; ``rest`` the lines of each list that were cut (empty when ``cut`` is false).
+    """
 
     payload: dict[str, Any]
     cut: bool
+    named: frozenset[Key] = frozenset()
+    rest: tuple[Listing, ...] = ()
 
 
 def _one(label: str, value: int) -> str:
@@ -91,7 +115,8 @@ def _orgs(report: CycleReport, limit: int = 4) -> str:
     return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
 
 
-def _line(name: str, entry: Entry, report: CycleReport) -> str:
+def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None]:
+    """One entry's line, and its key when it is a flagged entry the line names in full."""
     parts = [f"*{escape(entry.login)}*", escape(entry.org)]
     if name == "needs_person":
         parts.append(f"team *{escape(entry.team or 'unknown')}*")
@@ -100,16 +125,21 @@ def _line(name: str, entry: Entry, report: CycleReport) -> str:
         parts.append(escape(clip(entry.editor, 60)))
     if name == "flagged" and entry.due_at:
         parts.append(f"due *{date(entry.due_at)}*")
-    return clip("• " + " · ".join(parts), MAX_LINE_CHARS)
+    line = clip("• " + " · ".join(parts), MAX_LINE_CHARS)
+    whole = line.startswith("• " + " · ".join(parts[:2]) + " ·")  # login and org not clipped
+    return line, (entry.org, entry.login) if name == "flagged" and whole else None
 
 
-def _fit(title: str, lines: list[str], budget: int) -> tuple[str, bool]:
-    """The title and as many lines as fit the budget; a last line says how many were left out."""
+def _fit(title: str, lines: list[str], budget: int) -> tuple[str, int]:
+    """The title and as many lines as fit the budget, and how many lines that is.
+
+    When lines were left out, a last line says how many.
+    """
     shown: list[str] = []
     size = len(title)
     fits_all = len(lines) <= MAX_LINES_PER_LIST and size + sum(len(x) + 1 for x in lines) <= budget
     if fits_all:
-        return "\n".join([title, *lines]), False
+        return "\n".join([title, *lines]), len(lines)
     reserve = len(f"_… and {len(lines):,} more_") + 1
     for line in lines[:MAX_LINES_PER_LIST]:
         if size + len(line) + 1 + reserve > budget:
@@ -117,29 +147,36 @@ def _fit(title: str, lines: list[str], budget: int) -> tuple[str, bool]:
         shown.append(line)
         size += len(line) + 1
     more = f"_… and {len(lines) - len(shown):,} more_"
-    return "\n".join([title, *shown, more]), True
+    return "\n".join([title, *shown, more]), len(shown)
 
 
-def _lists(report: CycleReport, style: ReportStyle) -> list[tuple[str, list[str]]]:
+def _plain(heading: str, lines: list[str]) -> Listing:
+    """A list whose lines name no flagged entry."""
+    return Listing(f"*{heading} ({len(lines):,})*", "", lines, [None] * len(lines))
+
+
+def _lists(report: CycleReport, style: ReportStyle) -> list[Listing]:
     out = []
     for name, title, dry_title in LISTS:
         entries = report.entries(name)
         if entries:
             heading = f"*{dry_title if report.dry_run else title} ({len(entries):,})*"
-            out.append((f"{heading} — {HINTS[name]}", [_line(name, e, report) for e in entries]))
+            pairs = [_line(name, e, report) for e in entries]
+            lines, names = [line for line, _ in pairs], [key for _, key in pairs]
+            out.append(Listing(heading, f" — {HINTS[name]}", lines, names))
     if style.unwarned:
         lines = [
             clip(f"• *{escape(u.entry.login)}* · {escape(u.entry.org)} · {escape(u.why)}", 300)
             for u in style.unwarned
         ]
-        out.append((f"*Could not be warned directly ({len(lines):,})*", lines))
+        out.append(_plain("Could not be warned directly", lines))
     errors = [
         clip(f"• *{escape(org.org)}*: {escape(error)}", MAX_LINE_CHARS)
         for org in report.orgs
         for error in org.errors
     ]
     if errors:
-        out.append((f"*Errors ({len(errors):,})*", errors))
+        out.append(_plain("Errors", errors))
     return out
 
 
@@ -190,19 +227,23 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
     if lists:
         blocks.append({"type": "divider"})
     remaining = MAX_TOTAL_BLOCK_CHARS - block_chars(blocks) - FOOTER_RESERVE
-    cut = False
-    for number, (title, lines) in enumerate(lists):
+    rest: list[Listing] = []
+    named: set[Key] = set()
+    for number, listing in enumerate(lists):
         budget = min(SECTION_BUDGET, remaining // (len(lists) - number))
-        text, was_cut = _fit(title, lines, budget)
-        cut = cut or was_cut
+        text, shown = _fit(listing.heading + listing.hint, listing.lines, budget)
+        named.update(key for key in listing.names[:shown] if key is not None)
+        if shown < len(listing.lines):
+            rest.append(listing.after(shown))
         remaining -= len(text)
         blocks.append(section(text))
     footer = list(style.notes)
-    if cut:
+    if rest:
         footer.insert(0, f"Long lists are cut; the full lists are {style.full_list}.")
     if footer:
         blocks.append(context(" ".join(footer)))
-    return Rendered({"text": fallback_text(report), "blocks": blocks}, cut)
+    payload = {"text": fallback_text(report), "blocks": blocks}
+    return Rendered(payload, bool(rest), frozenset(named), tuple(rest))
 
 
 def render_unwarned(unwarned: list[Unwarned], full_list: str) -> dict[str, Any]:
@@ -211,8 +252,8 @@ def render_unwarned(unwarned: list[Unwarned], full_list: str) -> dict[str, Any]:
         clip(f"• *{escape(u.entry.login)}* · {escape(u.entry.org)} · {escape(u.why)}", 300)
         for u in unwarned
     ]
-    text, cut = _fit(f"*Could not be warned directly ({len(lines):,})*", lines, SECTION_BUDGET)
+    text, shown = _fit(f"*Could not be warned directly ({len(lines):,})*", lines, SECTION_BUDGET)
     blocks = [section(text)]
-    if cut:
+    if shown < len(lines):
         blocks.append(context(f"The full list is {full_list}."))
     return {"text": f"{len(lines):,} users could not be warned directly.", "blocks": blocks}

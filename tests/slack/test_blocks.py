@@ -10,6 +10,7 @@ from reaper.report.export import csv_text
 from reaper.report.model import CycleReport, Entry, OrgReport
 from reaper.report.summary import Prices, histogram, savings
 from reaper.slack.blocks import BOT_FULL_LIST, ReportStyle, Unwarned, render_report
+from reaper.slack.continued import render_continuations
 from reaper.slack.mrkdwn import escape
 from tests.conftest import T0
 from tests.harness import DAY
@@ -123,3 +124,41 @@ def test_csv_holds_every_row_and_defuses_formulas() -> None:
     rows = list(csv.DictReader(io.StringIO(csv_text(report_with(flagged=many)))))
     assert len(rows) == 10_001
     assert rows[-1]["team"] == "'=HYPERLINK(1)"
+
+
+def test_named_holds_the_flagged_lines_shown_and_rest_the_others() -> None:
+    """Rendered.named is the flagged users whose lines are shown; the rest is kept, in order."""
+    many = [flagged(f"user-{n:03d}") for n in range(40)]
+    report = report_with(flagged=many, cancelled=[flagged("gone")])
+    rendered = render_report(report)
+    assert rendered.named == {("acme", f"user-{n:03d}") for n in range(15)}
+    [rest] = rendered.rest
+    assert rest.names == [("acme", f"user-{n:03d}") for n in range(15, 40)]
+    assert all(f"*user-{n:03d}*" in rest.lines[n - 15] for n in range(15, 40))
+    assert ("acme", "gone") not in rendered.named
+
+
+def test_continuations_carry_every_cut_line_within_limits() -> None:
+    """Each cut list, errors too, continues in full over messages that keep Slack's limits."""
+    many = [flagged(f"user-{n:05d}", team="t" * 90) for n in range(3_000)]
+    report = report_with(flagged=many, needs_person=many)
+    report.orgs[0].errors = [f"error {n} " + "x" * 400 for n in range(200)]
+    rendered = render_report(report)
+    parts = render_continuations(report, rendered.rest)
+    for part in parts:
+        within_limits(part.payload)
+        assert not part.cut
+    named = rendered.named.union(*(part.named for part in parts))
+    assert named == {("acme", e.login) for e in many}
+    text = text_of(rendered.payload) + "".join(text_of(part.payload) for part in parts)
+    assert all(f"error {n} " in text for n in range(200))
+    assert text.count("*user-02999*") == 2  # once as flagged, once as needing a person
+    assert f"part {len(parts) + 1} of {len(parts) + 1}" in text_of(parts[-1].payload)
+
+
+def test_short_report_has_no_continuation() -> None:
+    """A report that fits one message names everyone flagged and leaves nothing to continue."""
+    report = report_with(flagged=[flagged("ian"), flagged("bea")])
+    rendered = render_report(report)
+    assert rendered.named == {("acme", "ian"), ("acme", "bea")}
+    assert render_continuations(report, rendered.rest) == []
