@@ -55,7 +55,11 @@ class DmLedger:
     def __init__(self, url: str) -> None:
         try:
             self._engine = sa.create_engine(normalise_url(url), pool_pre_ping=True)
-            upgrade_to_head(self._engine)  # a no-op once the store has migrated the schema
+            try:
+                upgrade_to_head(self._engine)  # a no-op once the store has migrated the schema
+            except BaseException:
+                self._engine.dispose()
+                raise
         except (SQLAlchemyError, OSError) as exc:
             raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
 

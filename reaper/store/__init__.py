@@ -1,8 +1,9 @@
 """The state store: SQL tables (`sql`), migrations (`migrate`), the writer lock (`lock`)."""
 
 from reaper.store.lock import LockInfo, default_holder
+from reaper.store.records import AuditEntry, CancelIntent
 from reaper.store.schema import UTCDateTime
-from reaper.store.sql import AuditEntry, CancelIntent, SqlStore, normalise_url
+from reaper.store.sql import SqlStore, normalise_url
 
 __all__ = [
     "AuditEntry",

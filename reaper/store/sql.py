@@ -9,7 +9,6 @@ the state after it. ``lock`` makes this process the only writer (``reaper.store.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +20,8 @@ from reaper.domain import Flag
 from reaper.errors import StateStoreError
 from reaper.redact import scrub
 from reaper.store.lock import LockInfo, acquire, mutex_for
-from reaper.store.migrate import upgrade_to_head
+from reaper.store.migrate import MIGRATION_WAIT_SECONDS, upgrade_to_head
+from reaper.store.records import AuditEntry, CancelIntent
 from reaper.store.schema import (
     audit_table,
     flags_table,
@@ -39,26 +39,6 @@ if TYPE_CHECKING:
 LOCK_NAME = "writer"
 
 
-@dataclass(frozen=True, slots=True)
-class AuditEntry:
-    """One line of the audit log: when, where, who, what happened and why."""
-
-    at: datetime
-    org: str
-    login: str | None
-    event: str
-    reason: str
-
-
-@dataclass(frozen=True, slots=True)
-class CancelIntent:
-    """A cancel we sent (or were about to send) and have not yet confirmed."""
-
-    org: str
-    login: str
-    requested_at: datetime
-
-
 def normalise_url(url: str) -> str:
     """Map plain ``postgresql://`` URLs to the psycopg 3 driver we ship."""
     if url.startswith("postgresql://"):
@@ -73,10 +53,17 @@ def _utc_now() -> datetime:
 class SqlStore:
     """Flags, audit log, cancel intents and scans behind one SQLAlchemy engine.
 
-    ``clock`` stamps only the lock's display row (``reaper_lock.acquired_at``).
+    ``clock`` stamps only the lock's display row (``reaper_lock.acquired_at``);
+    ``migration_wait`` bounds the wait for another process's lock when the schema is behind.
     """
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] = _utc_now) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] = _utc_now,
+        migration_wait: float = MIGRATION_WAIT_SECONDS,
+    ) -> None:
         url = normalise_url(url)
         self._clock = clock
         try:
@@ -88,7 +75,11 @@ class SqlStore:
             }:
                 Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
             self._engine = sa.create_engine(parsed, pool_pre_ping=True)
-            upgrade_to_head(self._engine)
+            try:
+                upgrade_to_head(self._engine, wait=migration_wait)
+            except BaseException:
+                self._engine.dispose()
+                raise
         except (SQLAlchemyError, OSError) as exc:
             raise StateStoreError(_describe(exc, url)) from None
 

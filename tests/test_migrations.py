@@ -1,0 +1,201 @@
+"""Schema migrations with alembic, on a real SQLite file and a real PostgreSQL database."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from reaper.domain import Flag
+from reaper.errors import StateStoreError
+from reaper.slack import ledger
+from reaper.slack.ledger import DmLedger
+from reaper.store import SqlStore, normalise_url
+from reaper.store.migrate import head_revision
+from reaper.store.schema import audit_table, flags_table, metadata
+from tests.postgres import postgres_url_fixture, state_url_fixture  # noqa: F401
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+ALL_TABLES = {
+    "alembic_version",
+    "flags",
+    "audit",
+    "slack_direct_messages",
+    "slack_user_lookups",
+    "cancel_intents",
+    "org_scans",
+    "reaper_lock",
+}
+# Opens the store when the test says go, so two of these start at the same moment.
+FIRST_START = """
+import sys
+from reaper.store import SqlStore
+sys.stdin.readline()
+SqlStore(sys.argv[1]).close()
+print("started", flush=True)
+"""
+
+
+@pytest.fixture
+def url(state_url: str) -> str:
+    """An empty state store (its directory made, for a SQLite file) on both engines."""
+    database = sa.make_url(state_url).database
+    if state_url.startswith("sqlite") and database:
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    return state_url
+
+
+def engine_for(url: str) -> sa.Engine:
+    return sa.create_engine(normalise_url(url))
+
+
+def revision(url: str) -> str | None:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    finally:
+        engine.dispose()
+
+
+def tables(url: str) -> set[str]:
+    engine = engine_for(url)
+    try:
+        return set(sa.inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def application_metadata() -> sa.MetaData:
+    """Every table the code queries: the store's and the DM ledger's."""
+    combined = sa.MetaData()
+    for table in [*metadata.tables.values(), *ledger.metadata.tables.values()]:
+        table.to_metadata(combined)
+    return combined
+
+
+def test_a_fresh_database_is_migrated_to_head(url: str) -> None:
+    """Opening the store on an empty database creates every table and records the head."""
+    SqlStore(url).close()
+    assert revision(url) == head_revision() == "0002"
+    assert tables(url) == ALL_TABLES
+
+
+def test_the_migrations_build_exactly_the_schema_the_code_queries(url: str) -> None:
+    """Alembic finds no difference between the migrated database and the code's tables."""
+    SqlStore(url).close()
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            context = MigrationContext.configure(conn, opts={"compare_type": True})
+            differences = compare_metadata(context, application_metadata())
+    finally:
+        engine.dispose()
+    assert differences == []
+
+
+@pytest.mark.parametrize("with_dm_tables", [True, False])
+def test_a_database_made_by_create_all_is_adopted_with_its_rows(
+    url: str, with_dm_tables: bool
+) -> None:
+    """A pre-migration database (create_all, no alembic_version) is upgraded, rows kept."""
+    engine = engine_for(url)
+    flag = Flag("acme", "alice", NOW, NOW, warned_at=NOW, due_at=NOW)
+    with engine.begin() as conn:
+        metadata.create_all(conn, tables=[flags_table, audit_table])
+        if with_dm_tables:
+            ledger.metadata.create_all(conn)
+            conn.execute(
+                ledger.dm_table.insert().values(
+                    org="acme", login="alice", event="flagged", event_key="k", sent_at=NOW
+                )
+            )
+        conn.execute(
+            flags_table.insert().values(
+                org="acme",
+                login="alice",
+                flagged_at=NOW,
+                reference_at=NOW,
+                warned_at=NOW,
+                due_at=NOW,
+            )
+        )
+    engine.dispose()
+    assert revision(url) is None
+
+    store = SqlStore(url)
+    assert store.load_flags("acme") == {"alice": flag}
+    store.close()
+    assert revision(url) == head_revision()
+    assert tables(url) == ALL_TABLES
+    with DmLedger(url) as dms:
+        sent = dms.sent_keys({"acme"})
+    assert sent == ({("acme", "alice", "flagged", "k")} if with_dm_tables else set())
+
+
+def test_the_dm_ledger_alone_migrates_a_fresh_database(url: str) -> None:
+    """The DM ledger relies on the migrations, not create_all, even when opened first."""
+    with DmLedger(url) as dms:
+        assert dms.claim(("acme", "alice", "flagged", "k"), NOW) is True
+    assert revision(url) == head_revision()
+
+
+def test_a_schema_behind_head_waits_for_the_writer_and_names_it(url: str) -> None:
+    """A start that must upgrade while another process holds the lock fails naming the holder."""
+    store = SqlStore(url)
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0001'"))
+    engine.dispose()
+    with store.lock("host-a:4242") as held:
+        assert held
+        with pytest.raises(StateStoreError, match="held by host-a:4242"):
+            SqlStore(url, migration_wait=0.2)
+    store.close()
+
+
+def test_two_first_starts_at_once_make_one_schema(url: str) -> None:
+    """Two processes opening a new database at the same moment both start; one migrates."""
+    starts = [
+        subprocess.Popen(
+            [sys.executable, "-c", FIRST_START, url],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(2)
+    ]
+    for start in starts:
+        assert start.stdin is not None
+        start.stdin.write("go\n")
+        start.stdin.flush()
+    outputs = [start.communicate(timeout=120) for start in starts]
+    for start, (out, err) in zip(starts, outputs, strict=True):
+        assert start.returncode == 0, err
+        assert out.rstrip().endswith("started")
+    assert sum(out.count("store.schema_upgraded") for out, _ in outputs) == 1
+    assert revision(url) == head_revision()
+    assert tables(url) == ALL_TABLES
+
+
+def test_reopening_at_head_changes_nothing(tmp_path: Path) -> None:
+    """A database already at head is opened without upgrading it again."""
+    url = f"sqlite:///{tmp_path / 'reaper.db'}"
+    SqlStore(url).close()
+    result = subprocess.run(
+        [sys.executable, "-c", FIRST_START, url],
+        input="go\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "store.schema_upgraded" not in result.stdout
