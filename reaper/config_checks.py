@@ -15,6 +15,8 @@ if TYPE_CHECKING:
     from collections.abc import Collection, Iterable, Mapping
     from pathlib import Path
 
+    from apscheduler.triggers.cron import CronTrigger
+
 PREFIX = "REAPER_"
 Problem = tuple[str, str]
 # Kubernetes adds these for every Service in the namespace; a Service named "reaper" gives
@@ -89,22 +91,62 @@ def read_secret_files(
     return values, problems
 
 
-def never_fires(schedule: str, now: datetime | None = None) -> str | None:
-    """Say why a valid cron ``schedule`` would not fire within five years, or ``None``."""
+def cron_trigger(schedule: str, *, years: str | None = None) -> CronTrigger:
+    """Build the APScheduler trigger for a crontab ``schedule``, weekdays numbered as in cron.
+
+    APScheduler 3 counts weekdays from Monday = 0, so its ``from_crontab`` reads ``1-5`` as
+    Tuesday to Saturday. Here the weekday field is read as cron reads it (0 or 7 = Sunday) and
+    handed over as names. ``years`` limits the years searched (see ``never_fires``).
+    """
     from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415  (slow import)
 
-    now = now or datetime.now(UTC)
     minute, hour, day, month, weekday = schedule.split()
-    # The year range bounds the search: without it APScheduler walks to year 9999 on 31 Feb.
-    trigger = CronTrigger(
+    return CronTrigger(
         minute=minute,
         hour=hour,
         day=day,
         month=month,
-        day_of_week=weekday,
-        year=f"{now.year}-{now.year + 6}",
+        day_of_week=_weekday_names(weekday),
+        year=years,
         timezone=UTC,
     )
+
+
+def _weekday_names(field: str) -> str:
+    if field == "*":
+        return field
+    days: set[int] = set()
+    for item in field.lower().split(","):
+        base, _, step = item.partition("/")
+        first, _, last = base.partition("-")
+        if base == "*":
+            first, last = "0", "6"
+        start = _weekday(first)
+        end = _weekday(last) if last else (6 if step else start)
+        if end < start and end == 0:  # "5-0" or "fri-sun": up to Sunday
+            end = 7
+        if end < start or not (step or "1").isdigit() or int(step or "1") < 1:
+            raise ValueError(f"weekday {item!r} is not a cron weekday range")
+        days.update(n % 7 for n in range(start, end + 1, int(step or "1")))
+    return ",".join(_DAYS[n] for n in sorted(days, key=lambda n: (n + 6) % 7))
+
+
+_DAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+
+
+def _weekday(text: str) -> int:
+    if text in _DAYS:
+        return _DAYS.index(text)
+    if text.isdigit() and int(text) <= 7:  # cron allows 7 for Sunday
+        return int(text)
+    raise ValueError(f"{text!r} is not a weekday (0-7 or sun-sat)")
+
+
+def never_fires(schedule: str, now: datetime | None = None) -> str | None:
+    """Say why a valid cron ``schedule`` would not fire within five years, or ``None``."""
+    now = now or datetime.now(UTC)
+    # The year range bounds the search: without it APScheduler walks to year 9999 on 31 Feb.
+    trigger = cron_trigger(schedule, years=f"{now.year}-{now.year + 6}")
     fire = trigger.get_next_fire_time(None, now)
     if fire is None or fire - now > _NEVER:
         return "never fires (no such date within five years)"

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from apscheduler.schedulers.base import STATE_RUNNING
 from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
 
 from reaper.app import open_cycle, utc_now
 from reaper.check import github_checks
+from reaper.config_checks import cron_trigger
 from reaper.errors import ReaperError
 from reaper.logs import get_logger
 from reaper.metrics import Metrics
@@ -87,7 +87,7 @@ class StoreProbe:
 def serve(settings: Settings) -> int:
     """Run cycles on ``REAPER_SCHEDULE`` (UTC) until SIGTERM or SIGINT."""
     scheduler = BlockingScheduler(timezone="UTC")
-    trigger = CronTrigger.from_crontab(settings.schedule, timezone="UTC")
+    trigger = cron_trigger(settings.schedule)  # weekdays numbered as cron numbers them
     metrics = Metrics(dry_run=settings.dry_run)
     store_probe = StoreProbe(settings.state_url)
 

@@ -20,6 +20,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from reaper.config_checks import (
     Problem,
+    cron_trigger,
     mask_password,
     never_fires,
     read_secret_files,
@@ -164,12 +165,10 @@ class Settings(BaseSettings):
     @field_validator("schedule")
     @classmethod
     def _cron(cls, schedule: str) -> str:
-        from apscheduler.triggers.cron import CronTrigger  # noqa: PLC0415  (slow import)
-
         if len(schedule.split()) != _CRON_FIELDS:
             raise ValueError("needs five cron fields: minute hour day month weekday")
         try:
-            CronTrigger.from_crontab(schedule, timezone="UTC")
+            cron_trigger(schedule)
         except ValueError as exc:
             raise ValueError(f"not a cron expression: {exc}") from None
         problem = never_fires(schedule)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pytest
 
+from reaper.config_checks import cron_trigger
 from reaper.errors import ConfigError
 from reaper.settings import load_settings
 
@@ -307,3 +309,37 @@ def test_names_are_unique_regardless_of_case(clean_env: pytest.MonkeyPatch) -> N
     assert settings.github_orgs == ["acme", "Acme-Labs"]
     assert settings.exempt_users == ["Alice", "bob"]
     assert settings.exempt_teams == ["Leads"]
+
+
+@pytest.mark.parametrize(
+    ("schedule", "days"),
+    [
+        ("0 9 * * 1-5", ["Mon", "Tue", "Wed", "Thu", "Fri"]),
+        ("0 9 * * 0", ["Sun"]),
+        ("0 9 * * 7", ["Sun"]),
+        ("0 9 * * 5-7", ["Fri", "Sat", "Sun"]),
+        ("0 9 * * */2", ["Sun", "Tue", "Thu", "Sat"]),
+        ("0 9 * * mon,WED", ["Mon", "Wed"]),
+        ("0 9 * * fri-sun", ["Fri", "Sat", "Sun"]),
+        ("0 9 * * *", ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"]),
+    ],
+)
+def test_schedule_weekdays_are_numbered_as_in_cron(schedule: str, days: list[str]) -> None:
+    """Weekday 1 is Monday and 0 or 7 Sunday, as in cron (APScheduler 3 counts from Monday=0)."""
+    trigger = cron_trigger(schedule)
+    week_end = datetime(2026, 3, 8, tzinfo=UTC)
+    fire = trigger.get_next_fire_time(None, datetime(2026, 3, 1, tzinfo=UTC))  # a Sunday
+    fired = set()
+    while fire is not None and fire < week_end:
+        fired.add(fire.strftime("%a"))
+        fire = trigger.get_next_fire_time(fire, fire + timedelta(seconds=1))
+    assert fired == set(days)
+
+
+@pytest.mark.parametrize("weekday", ["8", "sat-mon", "1,,2", "1/0", "someday"])
+def test_a_weekday_cron_does_not_know_is_refused(
+    clean_env: pytest.MonkeyPatch, weekday: str
+) -> None:
+    """A weekday field outside 0-7 and sun-sat is a configuration error."""
+    message = config_error(required(clean_env), SCHEDULE=f"0 9 * * {weekday}")
+    assert "REAPER_SCHEDULE: not a cron expression" in message
