@@ -18,9 +18,16 @@ if TYPE_CHECKING:
     from reaper.settings import Settings
 
 
+#: (ready, line): ``True`` ok, ``False`` a failure, ``None`` a warning that does not stop a start.
+Line = tuple[bool | None, str]
+MARK = {True: "ok", False: "FAIL", None: "warn"}
+#: Unconfirmed cancels named in the check's line; the rest are counted.
+INTENTS_SHOWN = 10
+
+
 def run_checks(settings: Settings, out: TextIO) -> int:
-    """Print a checklist; return 0 only when every item is ready."""
-    results: list[tuple[bool, str]] = [(True, "configuration is valid")]
+    """Print a checklist; return 0 only when no item failed (warnings do not count)."""
+    results: list[Line] = [(True, "configuration is valid")]
     mode = (
         "DRY RUN: nothing will be cancelled"
         if settings.dry_run
@@ -29,9 +36,9 @@ def run_checks(settings: Settings, out: TextIO) -> int:
     results.append((True, f"mode: {mode}"))
     results.extend(github_checks(settings))
     results.append(_slack(settings))
-    results.append(_state(settings))
-    out.writelines(f"[{'ok' if ok else 'FAIL'}] {line}\n" for ok, line in results)
-    ready = all(ok for ok, _ in results)
+    results.extend(_state(settings))
+    out.writelines(f"[{MARK[ok]}] {line}\n" for ok, line in results)
+    ready = all(ok is not False for ok, _ in results)
     out.write("ready\n" if ready else "not ready: fix the items marked FAIL\n")
     return 0 if ready else 1
 
@@ -88,14 +95,36 @@ def _slack(settings: Settings) -> tuple[bool, str]:
     return True, "Slack not configured: reports go to the log"
 
 
-def _state(settings: Settings) -> tuple[bool, str]:
+def _state(settings: Settings) -> list[Line]:
+    """The store answers; who holds the writer lock; cancels not yet confirmed (a warning).
+
+    An unconfirmed cancel is not a failure: the next cycle re-reads those seats first and
+    records what GitHub says, so nothing is lost; it is shown so an admin knows to look.
+    """
     try:
         store = SqlStore(settings.state_url)
         try:
             store.ping()
             flags = len(store.all_flags())
+            holder = store.lock_holder()
+            intents = store.unresolved_intents()
         finally:
             store.close()
     except ReaperError as exc:
-        return False, str(exc)
-    return True, f"state store reachable ({flags} flags)"
+        return [(False, str(exc))]
+    lines: list[Line] = [(True, f"state store reachable ({flags} flags)")]
+    if holder is None:
+        lines.append((True, "lock: free"))
+    else:
+        since = (
+            "while it starts"
+            if holder.acquired_at is None
+            else f"since {holder.acquired_at:%Y-%m-%d %H:%M:%S} UTC"
+        )
+        lines.append((True, f"lock: held by {holder.holder} {since}"))
+    if intents:
+        named = ", ".join(f"{i.org}/{i.login}" for i in intents[:INTENTS_SHOWN])
+        more = f" and {len(intents) - INTENTS_SHOWN} more" if len(intents) > INTENTS_SHOWN else ""
+        text = f"{len(intents)} cancel(s) sent but not yet confirmed: {named}{more}"
+        lines.append((None, f"{text}; the next cycle re-reads them"))
+    return lines
