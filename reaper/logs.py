@@ -8,45 +8,25 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 import structlog
 
+from reaper import redact
+
 if TYPE_CHECKING:
     from collections.abc import Iterable, MutableMapping
 
-REDACTED = "***"
 
-
-class SecretScrubber:
-    """A structlog processor that replaces every known secret in every value."""
-
-    def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self._secrets: list[str] = []
-        self.add(secrets)
-
-    def add(self, secrets: Iterable[str]) -> None:
-        """Register more secret values (longest first, so a prefix never leaks the rest)."""
-        merged = {*self._secrets, *(s for s in secrets if s)}
-        self._secrets = sorted(merged, key=len, reverse=True)
-
-    def scrub(self, text: str) -> str:
-        """Return ``text`` with every secret replaced."""
-        for secret in self._secrets:
-            text = text.replace(secret, REDACTED)
-        return text
-
-    def __call__(
-        self, _logger: object, _method: str, event: MutableMapping[str, Any]
-    ) -> MutableMapping[str, Any]:
-        """Scrub one event dict."""
-        if not self._secrets:
-            return event
-        for key, value in event.items():
-            text = value if isinstance(value, str) else repr(value)
-            scrubbed = self.scrub(text)
-            if scrubbed != text:
-                event[key] = scrubbed
-        return event
-
-
-SCRUBBER = SecretScrubber()
+def scrub_event(
+    _logger: object, _method: str, event: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """A structlog processor: every value of the event goes through ``redact.scrub``."""
+    for key, value in event.items():
+        if isinstance(value, str):
+            event[key] = redact.scrub(value)
+        elif value is not None and not isinstance(value, bool | int | float):
+            cleaned = redact.scrub_data(value)
+            text = repr(cleaned)
+            scrubbed = redact.scrub(text)  # objects whose repr shows a secret
+            event[key] = cleaned if scrubbed == text else scrubbed
+    return event
 
 
 def configure_logging(
@@ -58,7 +38,7 @@ def configure_logging(
 ) -> None:
     """Set up structlog once for the process: JSON unless writing to a terminal."""
     out = stream or sys.stderr
-    SCRUBBER.add(secrets)
+    redact.register_secrets(secrets)
     console = fmt == "console" or (fmt == "auto" and out.isatty())
     renderer: structlog.typing.Processor = (
         structlog.dev.ConsoleRenderer(colors=out.isatty())
@@ -71,7 +51,7 @@ def configure_logging(
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
             structlog.processors.format_exc_info,
-            SCRUBBER,
+            scrub_event,
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level)),
@@ -88,7 +68,7 @@ def configure_logging(
 
 class _StdlibScrubFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = SCRUBBER.scrub(record.getMessage())
+        record.msg = redact.scrub(record.getMessage())
         record.args = None
         return True
 

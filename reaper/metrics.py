@@ -12,6 +12,8 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from reaper.redact import scrub
+
 if TYPE_CHECKING:
     from collections.abc import Callable
 
@@ -155,16 +157,17 @@ class Metrics:
         dry_run = "true" if report.dry_run else "false"
         self.slack.labels(outcome="delivered" if outcome.delivered else "failed").inc()
         for org in report.orgs:
-            self.org_ok.labels(org=org.org).set(0 if org.failed else 1)
+            name = scrub(org.org)  # label values are output too: never a secret in them
+            self.org_ok.labels(org=name).set(0 if org.failed else 1)
             counts = org.counts
             if counts.newly_flagged:
-                self.flags.labels(org=org.org, dry_run=dry_run).inc(counts.newly_flagged)
+                self.flags.labels(org=name, dry_run=dry_run).inc(counts.newly_flagged)
             if counts.cancelled:
-                self.cancellations.labels(org=org.org, dry_run=dry_run).inc(counts.cancelled)
+                self.cancellations.labels(org=name, dry_run=dry_run).inc(counts.cancelled)
             if org.failed and counts.seats == 0:
                 continue  # the seat list was not read: keep the last known numbers
             for status, value in _seat_statuses(counts).items():
-                self.seats.labels(org=org.org, status=status).set(value)
+                self.seats.labels(org=name, status=status).set(value)
 
     def _set_outcome(self, label: str) -> None:
         for state in OUTCOMES:
