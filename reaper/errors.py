@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
+from reaper.redact import scrub
+
 
 class ReaperError(Exception):
-    """Base class of every error the reaper raises on purpose."""
+    """Base class of every error the reaper raises on purpose.
+
+    Its message is scrubbed of secrets whatever built it, so ``str(exc)`` is safe to log,
+    report, store in the audit log or print.
+    """
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(scrub(arg) if isinstance(arg, str) else arg for arg in args))
 
 
 class ConfigError(ReaperError):

@@ -1,7 +1,8 @@
 """``reaper report``: run a read-only cycle and print what would be sent. Nothing is posted.
 
 Formats: ``table`` (for a terminal), ``slack`` (the JSON payloads the channel and the users
-would get), ``csv`` (every listed seat), ``json`` (the whole report as data).
+would get), ``csv`` (every listed seat), ``json`` (the whole report as data). Whatever the
+format, the output is scrubbed of secrets before it is written.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from reaper.app import open_cycle
+from reaper.redact import scrub, scrub_data
 from reaper.report.export import csv_text, report_dict
 from reaper.report.summary import Prices
 from reaper.report.table import render_table
@@ -89,13 +91,18 @@ def preview(settings: Settings, fmt: str, out: TextIO) -> int:
     report = capture.report or outcome.report
     prices = Prices(settings.price_business, settings.price_enterprise)
     if fmt == "csv":
-        out.write(csv_text(report))
+        text = csv_text(report)
     elif fmt == "json":
-        out.write(json.dumps(report_dict(report, prices), indent=2, ensure_ascii=False) + "\n")
+        text = _json(report_dict(report, prices))
     elif fmt == "slack":
-        payloads = slack_payloads(settings, report)
-        out.write(json.dumps(payloads, indent=2, ensure_ascii=False) + "\n")
+        text = _json(slack_payloads(settings, report))
     else:
-        out.write(render_table(report, prices))
+        text = render_table(report, prices)
+    out.write(scrub(text))  # error reasons may quote GitHub, which may echo a token
     out.flush()
     return EXIT_FAILED if report.failed else EXIT_OK
+
+
+def _json(data: Any) -> str:
+    """``data`` as indented JSON, every string in it scrubbed before it is encoded."""
+    return json.dumps(scrub_data(data), indent=2, ensure_ascii=False) + "\n"

@@ -22,6 +22,7 @@ from reaper.errors import (
     GitHubUnprocessableError,
 )
 from reaper.logs import get_logger
+from reaper.redact import snippet
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -306,12 +307,13 @@ def _json(response: httpx.Response) -> Any:
 
 
 def _message(response: httpx.Response) -> str:
+    """GitHub's error message, short and scrubbed: bodies may echo the request's token."""
     try:
         body = response.json()
     except ValueError:
-        return response.text[:_BODY_SNIPPET]
+        return snippet(response.text, _BODY_SNIPPET)
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return str(body["message"])[:_BODY_SNIPPET]
+        return snippet(body["message"], _BODY_SNIPPET)
     return ""
 
 

@@ -21,6 +21,7 @@ from slack_sdk.webhook import WebhookClient
 
 from reaper.errors import SlackDeliveryError
 from reaper.logs import get_logger
+from reaper.redact import scrub, scrub_data, snippet
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -110,14 +111,17 @@ def webhook_client(url: str, sleep: Callable[[float], None] = time.sleep) -> Web
 
 
 def send_webhook(client: WebhookClient, payload: dict[str, Any]) -> None:
-    """Post one message through the webhook, or raise ``SlackDeliveryError``."""
+    """Post one scrubbed message through the webhook, or raise ``SlackDeliveryError``."""
+    body = {**scrub_data(payload), "unfurl_links": False, "unfurl_media": False}
     try:
-        response = client.send_dict({**payload, "unfurl_links": False, "unfurl_media": False})
+        response = client.send_dict(body)
     except (SlackClientError, OSError) as exc:
         raise SlackDeliveryError(f"webhook unreachable: {type(exc).__name__}") from None
     if response.status_code != 200:
-        body = (response.body or "")[:100]
-        raise SlackDeliveryError(f"webhook refused the report: HTTP {response.status_code} {body}")
+        answer = snippet(response.body or "", 100)
+        raise SlackDeliveryError(
+            f"webhook refused the report: HTTP {response.status_code} {answer}"
+        )
 
 
 class SlackCallError(SlackDeliveryError):
@@ -134,6 +138,7 @@ def call(what: str, request: Callable[[], Any]) -> Any:
         return request()
     except SlackApiError as exc:
         code = str(exc.response.get("error", "unknown_error")) if exc.response else "no_answer"
+        code = snippet(code, 100)  # Slack's answer, quoted back: short and scrubbed
         raise SlackCallError(f"{what} failed: {code}", code) from None
     except (SlackClientError, OSError) as exc:
         raise SlackCallError(f"{what}: Slack unreachable ({type(exc).__name__})", None) from None
@@ -142,7 +147,8 @@ def call(what: str, request: Callable[[], Any]) -> Any:
 def post_message(
     client: WebClient, channel: str, payload: dict[str, Any], thread_ts: str | None = None
 ) -> tuple[str, str]:
-    """Post one message with ``chat.postMessage``; return (channel id, ts)."""
+    """Post one message with ``chat.postMessage`` (scrubbed of secrets); return (channel id, ts)."""
+    clean: dict[str, Any] = scrub_data(payload)
     response = call(
         "chat.postMessage",
         lambda: client.chat_postMessage(
@@ -151,7 +157,7 @@ def post_message(
             unfurl_links=False,
             unfurl_media=False,
             link_names=False,
-            **payload,
+            **clean,
         ),
     )
     return str(response.get("channel") or channel), str(response.get("ts") or "")
@@ -167,15 +173,15 @@ def upload_file(
     title: str,
     comment: str,
 ) -> None:
-    """Upload a text file into a thread with ``files_upload_v2``."""
+    """Upload a text file into a thread with ``files_upload_v2``; every text is scrubbed."""
     call(
         "files_upload_v2",
         lambda: client.files_upload_v2(
             channel=channel_id,
             thread_ts=thread_ts,
-            content=content,
-            filename=filename,
-            title=title,
-            initial_comment=comment,
+            content=scrub(content),
+            filename=scrub(filename),
+            title=scrub(title),
+            initial_comment=scrub(comment),
         ),
     )
