@@ -32,6 +32,7 @@ VALUE_SETS = {
     "existing-secret": CHART / "ci/existing-secret-values.yaml",
     "servicemonitor": CHART / "ci/servicemonitor-values.yaml",
     "live": CHART / "ci/live-values.yaml",
+    "replicas": CHART / "ci/replicas-values.yaml",
 }
 # Settings that have no value of their own in the chart, and why.
 NOT_CHART_VALUES = {
@@ -239,13 +240,65 @@ def test_servicemonitor_scrapes_the_metrics_service() -> None:
     assert "ServiceMonitor" not in {doc["kind"] for doc in documents("defaults")}
 
 
+def test_standby_replicas_on_postgresql_roll_one_pod_at_a_time() -> None:
+    """Two replicas on PostgreSQL: two pods, rolled one at a time, no volume claim."""
+    docs = documents("replicas")
+    deployment = one(docs, "Deployment")
+    assert deployment["spec"]["replicas"] == 2
+    assert deployment["spec"]["strategy"] == {
+        "type": "RollingUpdate",
+        "rollingUpdate": {"maxSurge": 1, "maxUnavailable": 0},
+    }
+    assert "PersistentVolumeClaim" not in {doc["kind"] for doc in docs}
+    assert config(docs)["REAPER_STATE_URL"].startswith("postgresql://")
+
+
+def test_a_postgresql_url_in_the_charts_own_secret_allows_replicas() -> None:
+    """secret.stateUrl on PostgreSQL counts as shared state, whatever stateUrl says."""
+    docs = documents(
+        "defaults",
+        "replicaCount=3",
+        "persistence.enabled=false",
+        "secret.stateUrl=postgresql://reaper:pw@db/reaper",
+    )
+    assert one(docs, "Deployment")["spec"]["replicas"] == 3
+
+
+@pytest.mark.parametrize(
+    ("sets", "complaint"),
+    [
+        (["replicaCount=2"], "replicaCount > 1 needs the state in PostgreSQL"),
+        (
+            ["replicaCount=2", "existingSecret=mine", "secret.stateUrl=postgresql://u:p@db/r"],
+            "replicaCount > 1 needs the state in PostgreSQL",  # that Secret is not used
+        ),
+        (
+            ["replicaCount=2", "stateUrl=postgresql://reaper@db/reaper"],
+            "set persistence.enabled=false",
+        ),
+        (
+            ["replicaCount=2", "mode=cronjob", "stateUrl=postgresql://reaper@db/reaper"],
+            "replicaCount > 1 is for mode: deployment",
+        ),
+    ],
+)
+def test_more_than_one_replica_is_refused_unless_the_state_is_shared(
+    sets: list[str], complaint: str
+) -> None:
+    """Rendering fails, saying why, for replicas on SQLite, on a shared volume or as a CronJob."""
+    args = [arg for one_set in sets for arg in ("--set", one_set)]
+    result = run_helm("template", "reaper", str(CHART), "--kube-version", "1.33.0", *args)
+    assert result.returncode != 0
+    assert complaint in result.stderr
+
+
 @pytest.mark.parametrize(
     ("setting", "complaint"),
     [
         ("inactiveDays=soon", "inactiveDays: Invalid type"),
         ("dryRun=maybe", "dryRun: Invalid type"),
         ("mode=daemonset", "mode: mode must be one of"),
-        ("replicaCount=2", "Additional property replicaCount is not allowed"),
+        ("replicaCount=0", "replicaCount: Must be greater than or equal to 1"),
         ("github.organisations={acme}", "Additional property organisations is not allowed"),
     ],
 )
@@ -326,3 +379,13 @@ def test_notes_say_plainly_whether_the_release_is_a_dry_run(notes: Callable[...,
     assert "cycle.completed" in default
     assert "NONE SET" in notes()  # the defaults name no org
     assert "NONE SET" not in default
+
+
+def test_notes_say_that_standby_replicas_skip_the_slots_they_do_not_lead(
+    notes: Callable[..., str],
+) -> None:
+    """With replicas, NOTES.txt explains the lock instead of warning about lost state."""
+    standby = notes("-f", str(VALUE_SETS["replicas"]))
+    assert "2 pods share the PostgreSQL state" in standby
+    assert "WARNING: persistence is disabled" not in standby
+    assert "pods share" not in notes()

@@ -174,3 +174,31 @@ spec:
     {{- toYaml . | nindent 4 }}
   {{- end }}
 {{- end }}
+
+{{/*
+"true" when the state is in PostgreSQL, as far as the chart can see: the Secret's URL when
+the chart creates the Secret, else `stateUrl` (with existingSecret, set `stateUrl` to the
+PostgreSQL URL without its password; the Secret's REAPER_STATE_URL still wins at run time).
+*/}}
+{{- define "reaper.postgresState" -}}
+{{- $url := .Values.stateUrl -}}
+{{- if and (not .Values.existingSecret) .Values.secret.stateUrl -}}
+{{- $url = .Values.secret.stateUrl -}}
+{{- end -}}
+{{- if hasPrefix "postgresql" $url -}}true{{- end -}}
+{{- end }}
+
+{{/* Refuse value combinations that would run two writers on one SQLite file. */}}
+{{- define "reaper.validateReplicas" -}}
+{{- if gt (int .Values.replicaCount) 1 -}}
+{{- if ne .Values.mode "deployment" -}}
+{{- fail "replicaCount > 1 is for mode: deployment; a CronJob runs one Job per slot (concurrencyPolicy: Forbid)" -}}
+{{- end -}}
+{{- if not (include "reaper.postgresState" .) -}}
+{{- fail "replicaCount > 1 needs the state in PostgreSQL: SQLite is a file on a ReadWriteOnce volume that only one pod can use. Set stateUrl (or secret.stateUrl) to a postgresql:// URL, or keep replicaCount: 1" -}}
+{{- end -}}
+{{- if .Values.persistence.enabled -}}
+{{- fail "replicaCount > 1 keeps the state in PostgreSQL: set persistence.enabled=false (the replicas cannot share a ReadWriteOnce volume)" -}}
+{{- end -}}
+{{- end -}}
+{{- end }}
