@@ -17,7 +17,7 @@ from reaper.errors import StateStoreError
 from reaper.slack import ledger
 from reaper.slack.ledger import DmLedger
 from reaper.store import SqlStore, normalise_url
-from reaper.store.migrate import head_revision
+from reaper.store.migrate import HEAD_REVISION, script_head
 from reaper.store.schema import audit_table, flags_table, metadata
 from tests.postgres import postgres_url_fixture, state_url_fixture  # noqa: F401
 
@@ -83,7 +83,7 @@ def application_metadata() -> sa.MetaData:
 def test_a_fresh_database_is_migrated_to_head(url: str) -> None:
     """Opening the store on an empty database creates every table and records the head."""
     SqlStore(url).close()
-    assert revision(url) == head_revision() == "0002"
+    assert revision(url) == HEAD_REVISION == script_head()
     assert tables(url) == ALL_TABLES
 
 
@@ -132,7 +132,7 @@ def test_a_database_made_by_create_all_is_adopted_with_its_rows(
     store = SqlStore(url)
     assert store.load_flags("acme") == {"alice": flag}
     store.close()
-    assert revision(url) == head_revision()
+    assert revision(url) == HEAD_REVISION
     assert tables(url) == ALL_TABLES
     with DmLedger(url) as dms:
         sent = dms.sent_keys({"acme"})
@@ -143,7 +143,7 @@ def test_the_dm_ledger_alone_migrates_a_fresh_database(url: str) -> None:
     """The DM ledger relies on the migrations, not create_all, even when opened first."""
     with DmLedger(url) as dms:
         assert dms.claim(("acme", "alice", "flagged", "k"), NOW) is True
-    assert revision(url) == head_revision()
+    assert revision(url) == HEAD_REVISION
 
 
 def test_a_schema_behind_head_waits_for_the_writer_and_names_it(url: str) -> None:
@@ -158,6 +158,18 @@ def test_a_schema_behind_head_waits_for_the_writer_and_names_it(url: str) -> Non
         with pytest.raises(StateStoreError, match="held by host-a:4242"):
             SqlStore(url, migration_wait=0.2)
     store.close()
+
+
+def test_a_schema_from_a_newer_version_is_a_clear_error(url: str) -> None:
+    """A database at a revision this version does not know is refused, not half-upgraded."""
+    SqlStore(url).close()
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE alembic_version SET version_num = '0099'"))
+    engine.dispose()
+    with pytest.raises(StateStoreError, match="revision 0099, which this version"):
+        SqlStore(url)
+    assert revision(url) == "0099"
 
 
 def test_two_first_starts_at_once_make_one_schema(url: str) -> None:
@@ -181,7 +193,7 @@ def test_two_first_starts_at_once_make_one_schema(url: str) -> None:
         assert start.returncode == 0, err
         assert out.rstrip().endswith("started")
     assert sum(out.count("store.schema_upgraded") for out, _ in outputs) == 1
-    assert revision(url) == head_revision()
+    assert revision(url) == HEAD_REVISION
     assert tables(url) == ALL_TABLES
 
 

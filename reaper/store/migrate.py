@@ -13,15 +13,10 @@ missing, so the upgrade adopts them with their rows.
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 
 from reaper.errors import StateStoreError
 from reaper.logs import get_logger
@@ -29,17 +24,25 @@ from reaper.store.lock import acquire, mutex_for
 from reaper.store.schema import lock_table
 
 if TYPE_CHECKING:
+    from alembic.config import Config
     from sqlalchemy.engine import Connection, Engine
 
 log = get_logger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+#: The newest revision in ``migrations/versions``: raise it with every new revision (a test
+#: checks it against the scripts). Known here so a start at head never imports alembic.
+HEAD_REVISION = "0002"
 #: How long a start waits for another process's lock before giving up on the upgrade.
 MIGRATION_WAIT_SECONDS = 60.0
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
     """An alembic ``Config`` for the packaged scripts, optionally bound to a connection."""
+    # alembic (with mako and pygments) takes about half a second to import: only an upgrade
+    # needs it, so it is imported here rather than at every start.
+    from alembic.config import Config  # noqa: PLC0415
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
     if connection is not None:
@@ -47,17 +50,18 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-@cache
-def head_revision() -> str:
-    """The newest revision the packaged scripts define."""
-    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
-    assert head is not None
-    return head
+def script_head() -> str | None:
+    """The newest revision as the packaged scripts define it (read with alembic)."""
+    from alembic.script import ScriptDirectory  # noqa: PLC0415 (see alembic_config)
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
 
 
 def current_revision(connection: Connection) -> str | None:
     """The revision the database is at; ``None`` when it was never migrated."""
-    return MigrationContext.configure(connection).get_current_revision()
+    if not sa.inspect(connection).has_table("alembic_version"):
+        return None
+    return connection.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def upgrade_to_head(engine: Engine, *, wait: float = MIGRATION_WAIT_SECONDS) -> None:
@@ -67,25 +71,35 @@ def upgrade_to_head(engine: Engine, *, wait: float = MIGRATION_WAIT_SECONDS) -> 
     seconds. Database errors propagate as SQLAlchemy errors for the caller to translate.
     """
     with engine.connect() as conn:
-        if current_revision(conn) == head_revision():
+        if current_revision(conn) == HEAD_REVISION:
             return
     mutex = mutex_for(engine)
     if not acquire(mutex, wait):
         raise StateStoreError(
-            f"the schema needs upgrading to revision {head_revision()}, but the writer lock "
+            f"the schema needs upgrading to revision {HEAD_REVISION}, but the writer lock "
             f"stayed held by {_holder(engine)} for {wait:g} s: try again when it is free"
         )
     try:
         with engine.begin() as conn:
             before = current_revision(conn)
-            if before == head_revision():
+            if before == HEAD_REVISION:
                 return  # another process upgraded it while we waited
             legacy = before is None and sa.inspect(conn).has_table("flags")
-            command.upgrade(alembic_config(conn), "head")
+            from alembic import command  # noqa: PLC0415 (see alembic_config)
+            from alembic.util import CommandError  # noqa: PLC0415
+
+            try:
+                command.upgrade(alembic_config(conn), "head")
+            except CommandError:
+                raise StateStoreError(
+                    f"the schema is at revision {before}, which this version of the reaper "
+                    f"does not know (its newest is {HEAD_REVISION}): was the database made by "
+                    "a newer version?"
+                ) from None
         log.info(
             "store.schema_upgraded",
             from_revision=before or ("create_all" if legacy else "empty"),
-            to_revision=head_revision(),
+            to_revision=HEAD_REVISION,
         )
     finally:
         mutex.release()
