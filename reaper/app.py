@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,13 +34,16 @@ def open_cycle(
     sleep: Callable[[float], None] = time.sleep,
     notifier: Notifier | None = None,
     dry_run: bool | None = None,
+    exclusive: bool = True,
 ) -> Iterator[Cycle]:
     """Open the adapters for one cycle and close them afterwards.
 
     ``notifier`` replaces the delivery the settings choose (``reaper report`` captures
-    instead of posting); ``dry_run=True`` forces a read-only cycle whatever the settings say.
+    instead of posting); ``dry_run=True`` forces a read-only cycle whatever the settings say;
+    ``exclusive=False`` runs without the store's lock (for a cycle that writes and posts
+    nothing). The state store is opened by the cycle itself, so a store that is down is
+    reported like any other failure.
     """
-    store = SqlStore(settings.state_url)
     github = GitHubClient(
         base_url=settings.github_api_url,
         token=settings.github_token.get_secret_value(),
@@ -53,7 +58,7 @@ def open_cycle(
     try:
         yield Cycle(
             github=github,
-            store=store,
+            open_store=lambda: SqlStore(settings.state_url),
             notifier=notifier or make_notifier(settings),
             policy=settings.policy,
             orgs=list(settings.github_orgs),
@@ -61,7 +66,16 @@ def open_cycle(
             clock=clock,
             max_cancellations=settings.max_cancellations,
             max_cancellation_percent=settings.max_cancellation_percent,
+            max_forget_percent=settings.max_forget_percent,
+            timeout=settings.cycle_timeout_seconds,
+            holder=holder_name(),
+            exclusive=exclusive,
+            sleep=sleep,
         )
     finally:
         github.close()
-        store.close()
+
+
+def holder_name() -> str:
+    """Who this process is, for the store's lock: host and process id."""
+    return f"{socket.gethostname()}:{os.getpid()}"

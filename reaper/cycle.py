@@ -1,26 +1,32 @@
 """The orchestrator: one cycle reads top to bottom.
 
-plan every org (preflight → scan → decide) → check the blast-radius limits → act (the one
-dry-run gate) → remember → report → start the grace periods of the flags just warned.
+take the store's lock → reconcile open cancel intents → plan every org (preflight → scan →
+decide → verify what would be forgotten) → check the blast-radius limits → act (the one
+dry-run gate) → remember → report → start the grace periods of the flags the report named.
 
 Crash safety follows from the order of writes: a cancel is only ever sent for a flag that
-was stored, and warned about, at least the grace period earlier; its intent is written to
-the audit log before the request; and a cancelled seat shows up as pending afterwards, so
-it is never cancelled twice.
+was stored, and named in a delivered report, at least the grace period earlier; its intent
+is stored before the request and reconciled by the next cycle when the process dies before
+the outcome is recorded; and a cancelled seat shows up as pending afterwards, so it is
+never cancelled twice. A cycle that fails in any way is still reported.
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
+from structlog.contextvars import bound_contextvars
+
 from reaper.cancel import Canceller, keep
 from reaper.domain import Action, Decision, Flag, Seat
-from reaper.errors import SlackDeliveryError
+from reaper.errors import GitHubError, ReaperError, SlackDeliveryError, StateStoreError
 from reaper.github import scan_org
 from reaper.github.preflight import preflight
 from reaper.logs import get_logger
-from reaper.policy import DAY, blast_radius, decide_org
+from reaper.policy import DAY, blast_radius, decide_org, forget_breach
+from reaper.reconcile import reconcile
 from reaper.report import CycleReport, Entry, OrgReport, render_text
 from reaper.store import AuditEntry
 
@@ -41,16 +47,22 @@ _DROPS_FLAG = {Action.UNFLAG, Action.FORGET, Action.PENDING, Action.EXEMPT}
 
 @dataclass(frozen=True, slots=True)
 class CycleOutcome:
-    """A finished cycle: its report and whether the report reached its target."""
+    """A finished cycle: its report, whether it reached its target, and why not.
+
+    ``skipped`` means another reaper held the lock and this one did nothing at all;
+    ``error`` names what stopped the cycle early (store down, unexpected error).
+    """
 
     report: CycleReport
     delivered: bool
     delivery_error: str | None = None
+    skipped: bool = False
+    error: str | None = None
 
     @property
     def ok(self) -> bool:
         """Tell whether every org completed and the report was delivered."""
-        return self.delivered and not self.report.failed
+        return self.delivered and not self.report.failed and self.error is None
 
 
 @dataclass
@@ -76,10 +88,15 @@ class OrgPlan:
 
 @dataclass
 class Cycle:
-    """Everything one cycle needs, injected: adapters, settings and the clock."""
+    """Everything one cycle needs, injected: adapters, settings and the clock.
+
+    ``open_store`` is called once per run, inside the cycle, so a store that is down is
+    reported like any other failure. ``exclusive`` takes the store's lock (``reaper report``,
+    which writes and posts nothing, runs without it).
+    """
 
     github: GitHubClient
-    store: SqlStore
+    open_store: Callable[[], SqlStore]
     notifier: Notifier
     policy: Policy
     orgs: list[str]
@@ -87,65 +104,146 @@ class Cycle:
     clock: Callable[[], datetime]
     max_cancellations: int = 50
     max_cancellation_percent: float = 10.0
-    _canceller: Canceller = field(init=False)
+    max_forget_percent: float = 20.0
+    timeout: float = 3600.0
+    holder: str = "reaper"
+    exclusive: bool = True
+    sleep: Callable[[float], None] = time.sleep
+    monotonic: Callable[[], float] = time.monotonic
+    _store: SqlStore | None = field(init=False, default=None)
+    _deadline: float = field(init=False, default=0.0)
+    _outcome: CycleOutcome | None = field(init=False, default=None)
 
-    def __post_init__(self) -> None:
-        self._canceller = Canceller(self.github, self.store, self.policy, self.clock)
+    @property
+    def store(self) -> SqlStore:
+        """The store opened for this run."""
+        assert self._store is not None, "the store is opened by run()"
+        return self._store
 
     def run(self) -> CycleOutcome:
-        """Run one cycle over every org, report it, and start the warned flags' grace periods."""
+        """Run one cycle over every org under the lock, and report it whatever happens."""
         now = self.clock()
-        log.info("cycle.started", orgs=self.orgs, dry_run=self.dry_run)
-        plans = [self._plan(org, now) for org in self.orgs]
-        self._check_limits(plans, now)
-        for plan in plans:
-            self._carry_out(plan, now)
-        report = CycleReport(at=now, dry_run=self.dry_run, orgs=[plan.report for plan in plans])
-        outcome = self._deliver(report)
-        log.info(
-            "cycle.completed",
-            dry_run=self.dry_run,
-            ok=outcome.ok,
-            delivered=outcome.delivered,
-            failed_orgs=[org.org for org in report.orgs if org.failed],
-            **report.totals.as_dict(),
-        )
-        return outcome
+        self._deadline = self.monotonic() + self.timeout
+        self.github.set_deadline(self._deadline)
+        reports = {org: OrgReport(org) for org in self.orgs}
+        with bound_contextvars(dry_run=self.dry_run):
+            log.info("cycle.started", orgs=self.orgs)
+            try:
+                self._store = self.open_store()
+                try:
+                    return self._exclusively(now, reports)
+                finally:
+                    self._store.close()
+            except ReaperError as exc:
+                if self._outcome is not None:  # releasing the lock failed after the report
+                    log.error("store.unlock_failed", error=str(exc))
+                    return self._outcome
+                # the store is down or locked up: nothing was done, and the report says so
+                return self._finish(now, reports, _failure(reports, exc))
+
+    def _exclusively(self, now: datetime, reports: dict[str, OrgReport]) -> CycleOutcome:
+        if not self.exclusive:
+            return self._finish(now, reports, self._work(now, reports))
+        with self.store.lock(self.holder) as held:
+            if not held:
+                log.warning("cycle.skipped", reason="another reaper holds the lock")
+                return CycleOutcome(CycleReport(now, self.dry_run), delivered=False, skipped=True)
+            return self._finish(now, reports, self._work(now, reports))
+
+    def _work(self, now: datetime, reports: dict[str, OrgReport]) -> str | None:
+        """Reconcile, plan, limit, act and remember; return what stopped it early, if anything."""
+        try:
+            if not self.dry_run:
+                reconcile(self.github, self.store, now, reports)
+            plans = [self._plan(org, now, reports[org]) for org in self.orgs]
+            self._check_limits(plans, now)
+            for plan in plans:
+                self._carry_out(plan, now)
+        except ReaperError as exc:
+            return _failure(reports, exc)
+        except Exception as exc:  # noqa: BLE001  (whatever happened, the report still goes out)
+            log.error("cycle.crashed", error=type(exc).__name__, detail=str(exc)[:300])
+            return _failure(reports, exc)
+        return None
+
+    def _overdue(self, plan: OrgPlan | None = None) -> bool:
+        if self.monotonic() < self._deadline:
+            return False
+        if plan is not None:
+            plan.report.fail(
+                f"the cycle ran past REAPER_CYCLE_TIMEOUT_SECONDS={self.timeout:g}: "
+                "nothing more was done in this org"
+            )
+        return True
 
     # -- plan ---------------------------------------------------------------------------
 
-    def _plan(self, org: str, now: datetime) -> OrgPlan:
+    def _plan(self, org: str, now: datetime, result: OrgReport) -> OrgPlan:
         """Preflight, scan and decide for one org, touching nothing."""
-        plan = OrgPlan(OrgReport(org))
-        result = plan.report
+        plan = OrgPlan(result)
+        if self._overdue(plan):
+            return plan
         status = preflight(self.github, org)
         if status.problem is not None:
             log.error("org.preflight_failed", org=org, problem=status.problem)
             result.fail(status.problem)
             return plan
-        scan = scan_org(self.github, org)
+        scan = scan_org(self.github, org, sleep=self.sleep)
         for bad in scan.bad:
             log.warning("seat.unreadable", org=org, login=bad.login, reason=bad.reason)
             result.note_error(
                 f"skipped an unreadable seat ({bad.login or 'no login'}): {bad.reason}"
             )
         if not scan.complete:
-            log.error("org.scan_incomplete", org=org, error=scan.error)
-            result.fail(f"seat list could not be read completely, nothing done: {scan.error}")
-            self._write(audit=[AuditEntry(now, org, None, "scan.incomplete", scan.error or "")])
-            return plan
-        log.info("org.scanned", org=org, seats=len(scan.seats), unreadable=len(scan.bad))
+            return self._incomplete(plan, now, scan.error or "")
+        log.info("org.scanned", org=org, seats=len(scan.seats), reads=scan.attempts)
         flags = self.store.load_flags(org)
         unreadable = [bad.login for bad in scan.bad if bad.login]
-        plan.decisions = decide_org(
-            scan.seats, flags, now, self.policy, unreadable_logins=unreadable
-        )
+        decisions = decide_org(scan.seats, flags, now, self.policy, unreadable_logins=unreadable)
         plan.seats, plan.bad_seats = len(scan.seats) + len(scan.bad), len(scan.bad)
+        problem = self._check_forgets(org, plan.seats, flags, decisions)
+        if problem is not None:
+            return self._incomplete(plan, now, problem)
+        plan.decisions = decisions
         if status.no_cancel is not None and plan.cancels():
             log.warning("org.cancellations_disabled", org=org, reason=status.no_cancel)
             result.note_error(status.no_cancel)
             plan.hold_cancels("seats of this org cannot be cancelled per user")
         return plan
+
+    def _incomplete(self, plan: OrgPlan, now: datetime, error: str) -> OrgPlan:
+        org = plan.report.org
+        log.error("org.scan_incomplete", org=org, error=error)
+        plan.report.fail(f"seat list could not be trusted, nothing done: {error}")
+        self._write(audit=[AuditEntry(now, org, None, "scan.incomplete", error)])
+        return plan
+
+    def _check_forgets(
+        self, org: str, seats: int, flags: dict[str, Flag], decisions: list[Decision]
+    ) -> str | None:
+        """A flag is only forgotten for a checked reason: bound mass forgetting, re-read each."""
+        forgets = [d for d in decisions if d.action is Action.FORGET]
+        last = self.store.last_scan(org)
+        breach = forget_breach(
+            org,
+            previous_seats=last[0] if last else None,
+            seats=seats,
+            flags=len(flags),
+            forgets=len(forgets),
+            max_percent=self.max_forget_percent,
+        )
+        if breach is not None:
+            log.error("org.forget_held", org=org, detail=breach)
+            return f"held by the forget limit: {breach}"
+        for d in forgets:
+            try:
+                record = self.github.get_seat(org, d.login)
+            except GitHubError as exc:
+                return f"could not re-read {d.login}, missing from the list: {exc}"
+            if record is not None:
+                log.error("org.list_inconsistent", org=org, login=d.login)
+                return f"{d.login} is missing from the seat list, but GitHub still has the seat"
+        return None
 
     def _check_limits(self, plans: list[OrgPlan], now: datetime) -> None:
         """Past the blast-radius limits, the whole cycle cancels nothing."""
@@ -170,29 +268,42 @@ class Cycle:
         if plan.decisions is None:
             return
         org, decisions = plan.report.org, plan.decisions
-        if not self.dry_run:  # the one dry-run gate for actions
-            decisions = self._canceller.run(org, decisions, plan.report)
-        self._remember(org, decisions, now)
+        if self._overdue(plan):
+            plan.hold_cancels("the cycle ran out of time")
+            decisions = plan.decisions
+        elif not self.dry_run:  # the one dry-run gate for actions
+            decisions = self._canceller().run(org, decisions, plan.report)
         plan.report.tally(decisions, bad_seats=plan.bad_seats)
         self._list(decisions, plan.report)
+        try:
+            self._remember(org, decisions, now, plan.seats)
+        except StateStoreError as exc:
+            log.error("org.not_remembered", org=org, error=str(exc))
+            plan.report.fail(f"the state store failed, this org's changes were not saved: {exc}")
 
-    def _remember(self, org: str, decisions: list[Decision], now: datetime) -> None:
+    def _canceller(self) -> Canceller:
+        return Canceller(self.github, self.store, self.policy, self.clock)
+
+    def _remember(self, org: str, decisions: list[Decision], now: datetime, seats: int) -> None:
         """Store new flags, drop obsolete ones, and write the audit log, in one transaction."""
         added, removed, audit = [], [], []
+        flagged = "seat.would_flag" if self.dry_run else "seat.flagged"
         for d in decisions:
             if d.action is Action.FLAG and d.seat is not None:
                 added.append(_new_flag(d.seat, now))
                 audit.append(AuditEntry(now, org, d.login, "seat.flagged", d.reason))
-                log.info("seat.flagged", org=org, login=d.login, idle_days=d.idle_days)
+                log.info(flagged, org=org, login=d.login, idle_days=d.idle_days)
             elif d.action in _DROPS_FLAG and d.flag is not None:
                 removed.append(d.flag)
                 event = "seat.reactivated" if d.action is Action.UNFLAG else "flag.dropped"
                 audit.append(AuditEntry(now, org, d.login, event, d.reason))
                 log.info(event, org=org, login=d.login, reason=d.reason)
+            elif d.action is Action.CANCEL and self.dry_run:
+                log.info("seat.would_cancel", org=org, login=d.login, idle_days=d.idle_days)
             elif d.action is Action.NEEDS_PERSON:
                 team = d.seat.assigning_team if d.seat else None
                 log.info("seat.needs_person", org=org, login=d.login, team=team)
-        self._write(add=added, remove=removed, audit=audit)
+        self._write(add=added, remove=removed, audit=audit, scans=[(org, seats, now)])
 
     def _list(self, decisions: list[Decision], result: OrgReport) -> None:
         result.idle_days = [
@@ -221,16 +332,34 @@ class Cycle:
         add: list[Flag] | None = None,
         remove: list[Flag] | None = None,
         audit: list[AuditEntry] | None = None,
+        scans: list[tuple[str, int, datetime]] | None = None,
     ) -> None:
         """The dry-run gate for state: a dry run writes nothing at all."""
         if not self.dry_run:
-            self.store.commit(add=add or [], remove=remove or [], audit=audit or [])
+            self.store.commit(
+                add=add or [], remove=remove or [], audit=audit or [], scans=scans or []
+            )
 
     # -- report ---------------------------------------------------------------------------
 
-    def _deliver(self, report: CycleReport) -> CycleOutcome:
+    def _finish(
+        self, now: datetime, reports: dict[str, OrgReport], error: str | None
+    ) -> CycleOutcome:
+        report = CycleReport(at=now, dry_run=self.dry_run, orgs=list(reports.values()))
+        outcome = self._outcome = self._deliver(report, error)
+        log.info(
+            "cycle.completed",
+            ok=outcome.ok,
+            delivered=outcome.delivered,
+            error=error,
+            failed_orgs=[org.org for org in report.orgs if org.failed],
+            **report.totals.as_dict(),
+        )
+        return outcome
+
+    def _deliver(self, report: CycleReport, error: str | None) -> CycleOutcome:
         try:
-            self.notifier.deliver(report)
+            named = self.notifier.deliver(report)
         except SlackDeliveryError as exc:
             log.error(
                 "report.delivery_failed",
@@ -238,12 +367,25 @@ class Cycle:
                 error=str(exc),
                 report=render_text(report),
             )
-            return CycleOutcome(report, delivered=False, delivery_error=str(exc))
-        log.info("report.delivered", target=self.notifier.target)
-        if not self.dry_run:
-            warned = [(e.org, e.login) for e in report.entries("flagged")]
-            self.store.mark_warned(warned, self.clock(), self.policy.grace_days * DAY)
-        return CycleOutcome(report, delivered=True)
+            return CycleOutcome(report, delivered=False, delivery_error=str(exc), error=error)
+        log.info("report.delivered", target=self.notifier.target, named=len(named))
+        if not self.dry_run and named and self._store is not None:
+            try:
+                self.store.mark_warned(sorted(named), self.clock(), self.policy.grace_days * DAY)
+            except StateStoreError as exc:  # unwarned flags are named again next cycle
+                log.error("flag.warn_not_saved", error=str(exc))
+                error = error or str(exc)
+        return CycleOutcome(report, delivered=True, error=error)
+
+
+def _failure(reports: dict[str, OrgReport], exc: BaseException) -> str:
+    """Mark every org failed with what stopped the cycle, for the report; return the message."""
+    what = exc if isinstance(exc, ReaperError) else type(exc).__name__
+    message = f"the cycle stopped early: {what}"
+    log.error("cycle.failed", error=message)
+    for report in reports.values():
+        report.fail(message)
+    return message
 
 
 def _new_flag(seat: Seat, now: datetime) -> Flag:

@@ -115,6 +115,46 @@ def decide_org(
     return decisions
 
 
+MIN_FORGET_CHANGE = 5  # fewer vanished seats or dropped flags than this never hold an org
+
+
+def forget_breach(
+    org: str,
+    *,
+    previous_seats: int | None,
+    seats: int,
+    flags: int,
+    forgets: int,
+    max_percent: float,
+) -> str | None:
+    """Say why an org's list lost too much to be believed, or ``None`` when it did not.
+
+    Mass forgetting is bounded like mass cancelling: when the seat list shrank by more than
+    ``max_percent`` since the last complete scan (``previous_seats``), or more than
+    ``max_percent`` of the org's ``flags`` would be dropped as gone, an empty or shifted
+    answer is more likely than a real change, and the org is held.
+    """
+    reasons = []
+    shrink = (previous_seats or 0) - seats
+    if (
+        previous_seats
+        and shrink >= MIN_FORGET_CHANGE
+        and shrink * 100 / previous_seats > max_percent
+    ):
+        reasons.append(
+            f"its seat list shrank from {previous_seats} to {seats} since the last complete scan"
+        )
+    if flags and forgets >= MIN_FORGET_CHANGE and 100 * forgets / flags > max_percent:
+        reasons.append(f"{forgets} of its {flags} flags would be dropped as gone")
+    if not reasons:
+        return None
+    return (
+        f"{org}: {' and '.join(reasons)}, more than REAPER_MAX_FORGET_PERCENT={max_percent:g}%. "
+        f"Nothing was done in {org} and every flag was kept. If the change is real, raise the "
+        "limit for one run; if not, check the seat list GitHub reports."
+    )
+
+
 def blast_radius(
     cancels: Mapping[str, tuple[int, int]], *, max_total: int, max_percent: float
 ) -> str | None:

@@ -37,9 +37,10 @@ class CapturingNotifier:
     def __init__(self) -> None:
         self.report: CycleReport | None = None
 
-    def deliver(self, report: CycleReport) -> None:
-        """Keep the report."""
+    def deliver(self, report: CycleReport) -> frozenset[tuple[str, str]]:
+        """Keep the report; nothing is delivered, so nobody is named."""
         self.report = report
+        return frozenset()
 
 
 def slack_payloads(settings: Settings, report: CycleReport) -> dict[str, Any]:
@@ -86,7 +87,7 @@ def slack_payloads(settings: Settings, report: CycleReport) -> dict[str, Any]:
 def preview(settings: Settings, fmt: str, out: TextIO) -> int:
     """Run a read-only cycle and print its report in ``fmt``; 1 when an org was incomplete."""
     capture = CapturingNotifier()
-    with open_cycle(settings, notifier=capture, dry_run=True) as cycle:
+    with open_cycle(settings, notifier=capture, dry_run=True, exclusive=False) as cycle:
         outcome = cycle.run()
     report = capture.report or outcome.report
     prices = Prices(settings.price_business, settings.price_enterprise)

@@ -34,7 +34,7 @@ class Reaper:
 
     @property
     def state_url(self) -> str:
-        return f"sqlite:///{self.tmp / 'state.db'}"
+        return str(self.overrides.get("state_url", f"sqlite:///{self.tmp / 'state.db'}"))
 
     def settings(self) -> Settings:
         values: dict[str, Any] = {
@@ -45,7 +45,7 @@ class Reaper:
             "grace_days": 7,
             "dry_run": False,
             "slack_webhook_url": self.sim.slack_webhook_url,
-            "state_url": self.state_url,
+            "state_url": f"sqlite:///{self.tmp / 'state.db'}",
             "max_cancellation_percent": 100,  # small test orgs; the limits have their own tests
         }
         values.update(self.overrides)

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from reaper.domain import Action, Flag, Seat
-from reaper.policy import Policy, decide_org, decide_seat
+from reaper.policy import Policy, decide_org, decide_seat, forget_breach
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -154,3 +154,31 @@ def test_unreadable_record_keeps_its_flag() -> None:
     """A flagged login whose record could not be read is not taken as gone."""
     decisions = decide_org([], {"bob": flag("bob")}, NOW, POLICY, unreadable_logins=["BOB"])
     assert decisions == []
+
+
+@pytest.mark.parametrize(
+    ("previous", "seats", "flags", "forgets", "held"),
+    [
+        (None, 0, 0, 0, False),  # first scan: nothing to compare with
+        (100, 100, 10, 0, False),  # steady
+        (100, 81, 10, 0, False),  # shrank 19%: under the limit
+        (100, 79, 10, 0, True),  # shrank 21%: held
+        (100, 0, 0, 0, True),  # an empty list where there were seats
+        (20, 16, 0, 0, False),  # shrank 20% but only 4 seats: too few to trip it
+        (20, 15, 0, 0, True),  # 5 seats and 25%: held
+        (100, 100, 20, 4, False),  # 4 flags dropped: too few to trip it
+        (100, 100, 20, 5, True),  # 25% of the flags dropped: held
+        (100, 100, 100, 5, False),  # 5% of the flags dropped
+        (100, 120, 10, 0, False),  # growth never holds
+    ],
+)
+def test_mass_forgetting_is_bounded(
+    previous: int | None, seats: int, flags: int, forgets: int, held: bool
+) -> None:
+    """An org whose list shrank or whose flags would mostly go, past the limit, is held."""
+    breach = forget_breach(
+        "acme", previous_seats=previous, seats=seats, flags=flags, forgets=forgets, max_percent=20
+    )
+    assert (breach is not None) is held
+    if breach is not None:
+        assert "REAPER_MAX_FORGET_PERCENT=20" in breach

@@ -3,18 +3,34 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
 from reaper.domain import BadSeat, Seat
 from reaper.errors import GitHubError
+from reaper.logs import get_logger
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from reaper.github.client import GitHubClient
 
-_LOGIN = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?$")
+log = get_logger(__name__)
+# Waits before reading a list again that changed while it was read (three reads in all).
+RESCAN_WAITS = (2.0, 5.0)
+
+_LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?")
 _MAX_TEXT = 200
+# Control characters, lone surrogates (invalid in UTF-8) and bidirectional overrides: shown as
+# U+FFFD, so no text from GitHub can break a log line, the database or a report.
+_UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+# Timestamps outside this fixed window make the seat a BadSeat. Copilot dates from 2021; the
+# window keeps every date centuries away from datetime's limits, so no later arithmetic (due
+# dates, idle days, the store) can overflow, whatever the clock says.
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(2200, 1, 1, tzinfo=UTC)
 
 
 class _UnreadableError(ValueError):
@@ -22,6 +38,7 @@ class _UnreadableError(ValueError):
 
 
 def _timestamp(record: dict[str, Any], name: str, *, required: bool) -> datetime | None:
+    """An aware UTC datetime between ``EARLIEST`` and ``LATEST``, else ``_UnreadableError``."""
     value = record.get(name)
     if value is None and not required:
         return None
@@ -29,11 +46,18 @@ def _timestamp(record: dict[str, Any], name: str, *, required: bool) -> datetime
         raise _UnreadableError(f"{name} is not a timestamp")
     try:
         parsed = datetime.fromisoformat(value)
-    except ValueError:
+        utc = parsed.astimezone(UTC) if parsed.tzinfo is not None else None
+    except (ValueError, OverflowError):  # OverflowError: year 1 or 9999 shifted by its offset
         raise _UnreadableError(f"{name} is not a timestamp") from None
-    if parsed.tzinfo is None:
+    if utc is None:
         raise _UnreadableError(f"{name} has no time zone")
-    return parsed.astimezone(UTC)
+    if not EARLIEST <= utc < LATEST:
+        raise _UnreadableError(f"{name} is out of range (1970 to 2200)")
+    return utc
+
+
+def _clean(value: str) -> str:
+    return _UNSAFE_TEXT.sub("\ufffd", value[:_MAX_TEXT])
 
 
 def _text(record: dict[str, Any], name: str) -> str | None:
@@ -42,7 +66,7 @@ def _text(record: dict[str, Any], name: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise _UnreadableError(f"{name} is not text")
-    return value[:_MAX_TEXT]
+    return _clean(value)
 
 
 def _team(record: dict[str, Any]) -> str | None:
@@ -51,17 +75,21 @@ def _team(record: dict[str, Any]) -> str | None:
         return None
     if not (isinstance(team, dict) and isinstance(team.get("slug"), str) and team["slug"]):
         raise _UnreadableError("assigning_team has no slug")
-    return str(team["slug"])[:_MAX_TEXT]
+    return _clean(team["slug"])
 
 
 def _pending(record: dict[str, Any]) -> str | None:
+    """The pending cancellation date as ``YYYY-MM-DD``, within the timestamp window."""
     pending = _text(record, "pending_cancellation_date")
-    if pending is not None:
-        try:
-            date.fromisoformat(pending)
-        except ValueError:
-            raise _UnreadableError("pending_cancellation_date is not a date") from None
-    return pending
+    if pending is None:
+        return None
+    try:
+        day = date.fromisoformat(pending)
+    except ValueError:
+        raise _UnreadableError("pending_cancellation_date is not a date") from None
+    if not EARLIEST.date() <= day < LATEST.date():
+        raise _UnreadableError("pending_cancellation_date is out of range (1970 to 2200)")
+    return day.isoformat()
 
 
 def _login(record: dict[str, Any]) -> str | None:
@@ -69,11 +97,16 @@ def _login(record: dict[str, Any]) -> str | None:
     if not isinstance(assignee, dict):
         return None
     login = assignee.get("login")
-    return login if isinstance(login, str) and _LOGIN.match(login) else None
+    return login if isinstance(login, str) and _LOGIN.fullmatch(login) else None
 
 
 def parse_seat(org: str, record: object) -> Seat | BadSeat:
-    """Validate one seat record; anything doubtful becomes a ``BadSeat`` that is never acted on."""
+    """Validate one seat record; anything doubtful becomes a ``BadSeat`` that is never acted on.
+
+    Never raises, whatever JSON the record holds. Timestamps must carry a time zone and lie
+    between ``EARLIEST`` (1970) and ``LATEST`` (2200); texts are cut to 200 characters and
+    control characters replaced.
+    """
     if not isinstance(record, dict):
         return BadSeat(org, None, "seat record is not an object")
     login = _login(record)
@@ -99,13 +132,19 @@ def parse_seat(org: str, record: object) -> Seat | BadSeat:
 
 @dataclass(slots=True)
 class OrgScan:
-    """Everything read from one org's seat list; ``error`` set means the scan is incomplete."""
+    """Everything read from one org's seat list; ``error`` set means the scan is incomplete.
+
+    ``changed`` tells that the list was inconsistent (a login twice, a count that does not
+    match, pages that disagree): it changed while it was read, and reading again may help.
+    """
 
     org: str
     seats: list[Seat] = field(default_factory=list)
     bad: list[BadSeat] = field(default_factory=list)
     total_seats: int = 0
     error: str | None = None
+    changed: bool = False
+    attempts: int = 1
 
     @property
     def complete(self) -> bool:
@@ -113,12 +152,35 @@ class OrgScan:
         return self.error is None
 
 
-def scan_org(client: GitHubClient, org: str) -> OrgScan:
-    """Read every seat of ``org``; a failure on any page marks the scan incomplete."""
+def scan_org(
+    client: GitHubClient, org: str, *, sleep: Callable[[float], None] = time.sleep
+) -> OrgScan:
+    """Read every seat of ``org``; a list that changed while read is read again, a few times.
+
+    Each wait is logged (``org.rescan_scheduled``); when the list still changes after
+    ``len(RESCAN_WAITS) + 1`` reads, the scan is incomplete and nothing is done with it.
+    """
+    scan = _read_once(client, org)
+    for attempt, wait in enumerate(RESCAN_WAITS, start=2):
+        if not scan.changed:
+            break
+        log.warning(
+            "org.rescan_scheduled", org=org, attempt=attempt, wait_seconds=wait, reason=scan.error
+        )
+        sleep(wait)
+        scan = _read_once(client, org)
+        scan.attempts = attempt
+    return scan
+
+
+def _read_once(client: GitHubClient, org: str) -> OrgScan:
+    """Read the list once; a failure on any page or an inconsistency marks it incomplete."""
     scan = OrgScan(org)
     seen: set[str] = set()
+    totals: set[int] = set()
     try:
         for page in client.iter_seat_pages(org):
+            totals.add(page.total_seats)
             scan.total_seats = max(scan.total_seats, page.total_seats)
             for record in page.seats:
                 parsed = parse_seat(org, record)
@@ -126,14 +188,21 @@ def scan_org(client: GitHubClient, org: str) -> OrgScan:
                     scan.bad.append(parsed)
                     continue
                 if parsed.login.casefold() in seen:
-                    scan.error = f"seat of {parsed.login} listed twice: the list changed while read"
-                    return scan
+                    return _changed(scan, f"seat of {parsed.login} listed twice")
                 seen.add(parsed.login.casefold())
                 scan.seats.append(parsed)
     except GitHubError as exc:
         scan.error = str(exc)
         return scan
     read = len(scan.seats) + len(scan.bad)
-    if read < scan.total_seats:
-        scan.error = f"read {read} seats but GitHub counts {scan.total_seats}"
+    if len(totals) > 1:
+        return _changed(scan, f"pages counted {sorted(totals)} seats")
+    if read != scan.total_seats:
+        return _changed(scan, f"read {read} seats but GitHub counts {scan.total_seats}")
+    return scan
+
+
+def _changed(scan: OrgScan, what: str) -> OrgScan:
+    scan.error = f"{what}: the list changed while it was read"
+    scan.changed = True
     return scan
