@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from reaper.errors import StateStoreError
 from reaper.logs import get_logger
+from reaper.redact import scrub_data
 from reaper.slack.blocks import Unwarned
 from reaper.slack.dm_text import cancelled_message, flagged_message
 from reaper.slack.ledger import DmKey, DmLedger
@@ -238,7 +239,7 @@ class DirectMessenger:
         if not self._ledger.claim(target.key, self._report.at):
             return None  # sent before: never twice
         render = cancelled_message if target.event == "cancelled" else flagged_message
-        message = render(target.entry, self._report.at, admin_channel)
+        message = scrub_data(render(target.entry, self._report.at, admin_channel))
         try:
             opened = call(
                 "conversations.open", lambda: self._client.conversations_open(users=target.user_id)
