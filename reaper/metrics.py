@@ -23,7 +23,9 @@ if TYPE_CHECKING:
 
 #: ``reaper_last_cycle_outcome`` states: ``ok`` every org done and the report delivered;
 #: ``failed`` an org incomplete, a cancel failed or the report undelivered; ``error`` the
-#: cycle raised (state store or configuration trouble); ``none`` no cycle yet.
+#: cycle stopped early (state store down, an unexpected error); ``none`` no cycle yet.
+#: ``reaper_cycles_total`` also counts ``skipped``: another reaper held the lock (a standby
+#: replica, an overlapping run); a skipped slot leaves the other metrics as they were.
 OUTCOMES = ("none", "ok", "failed", "error")
 SEAT_STATUSES = ("active", "inactive", "flagged", "pending", "exempt")
 _DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
@@ -72,7 +74,10 @@ class Metrics:
             registry=reg,
         )
         self.cycles = Counter(
-            "reaper_cycles", "Cycles run, by outcome (ok, failed, error)", ["outcome"], registry=reg
+            "reaper_cycles",
+            "Cycles run, by outcome (ok, failed, error; skipped: another reaper held the lock)",
+            ["outcome"],
+            registry=reg,
         )
         self.duration = Histogram(
             "reaper_cycle_duration_seconds",
@@ -119,7 +124,7 @@ class Metrics:
         self.dry_run.set(1 if dry_run else 0)
         self.rate_limit.set(-1)
         self._set_outcome("none")
-        for outcome in ("ok", "failed", "error"):
+        for outcome in ("ok", "failed", "error", "skipped"):
             self.cycles.labels(outcome=outcome)
         for outcome in ("delivered", "failed"):
             self.slack.labels(outcome=outcome)
@@ -129,9 +134,14 @@ class Metrics:
     ) -> str:
         """Record one finished cycle; ``outcome`` is ``None`` when it raised.
 
-        Returns the outcome label recorded: ``ok``, ``failed`` or ``error``.
+        Returns the outcome label recorded: ``ok``, ``failed``, ``error`` or ``skipped``.
         """
-        label = "error" if outcome is None else ("ok" if outcome.ok else "failed")
+        if outcome is not None and outcome.skipped:
+            self.cycles.labels(outcome="skipped").inc()
+            return "skipped"
+        label = "ok" if outcome is not None and outcome.ok else "failed"
+        if outcome is None or outcome.error is not None:
+            label = "error"
         now = self._clock()
         self.cycles.labels(outcome=label).inc()
         self.duration.observe(max(duration, 0.0))
