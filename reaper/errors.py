@@ -54,3 +54,18 @@ class SlackDeliveryError(ReaperError):
 
 class StateStoreError(ReaperError):
     """The state store could not be read or written."""
+
+
+class DeadlineExceededError(GitHubUnavailableError):
+    """The cycle's deadline (``REAPER_CYCLE_TIMEOUT_SECONDS``) passed: no more GitHub requests."""
+
+
+class Terminated(BaseException):
+    """SIGTERM or SIGINT arrived: unwinds the main thread so the process can exit cleanly.
+
+    A ``BaseException`` so that no ``except Exception`` on the way swallows it.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum

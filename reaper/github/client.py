@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -15,12 +16,14 @@ import tenacity
 from reaper import __version__
 from reaper.errors import (
     BadResponseError,
+    DeadlineExceededError,
     GitHubAuthError,
     GitHubError,
     GitHubNotFoundError,
     GitHubUnavailableError,
     GitHubUnprocessableError,
 )
+from reaper.github.bounded import BodyTooLargeError, fetch
 from reaper.logs import get_logger
 from reaper.redact import snippet
 
@@ -35,6 +38,9 @@ SECONDARY = object()  # a secondary rate limit: no header says how long to wait
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MUTATION_SPACING = 1.0  # GitHub: at least a second between mutating requests
 _BODY_SNIPPET = 200
+_HEADER_NUMBER = re.compile(r"^[0-9]{1,15}$")  # rate-limit headers; anything else is ignored
+# Errors in what we send, not in the network: retrying cannot help (e.g. a newline in a token).
+_LOCAL_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +81,14 @@ class GitHubClient:
         clock: Callable[[], datetime] = _utc_now,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        self._base = httpx.URL(base_url.rstrip("/") + "/")
+        if not token.isascii():
+            raise GitHubError("REAPER_GITHUB_TOKEN holds characters an HTTP header cannot carry")
+        try:
+            self._base = httpx.URL(base_url.rstrip("/") + "/")
+        except httpx.InvalidURL:
+            raise GitHubError("REAPER_GITHUB_API_URL is not a usable URL") from None
+        self._timeout = timeout
+        self._deadline: float | None = None
         self._max_attempts = max_attempts
         self._max_wait = max_wait
         self._reserve = rate_limit_reserve
@@ -97,6 +110,13 @@ class GitHubClient:
         )
         self.responses_by_status: Counter[int] = Counter()
         self.rate_limit_remaining: int | None = None
+
+    def set_deadline(self, at_monotonic: float | None) -> None:
+        """Refuse any request, and any wait, past ``at_monotonic`` (``time.monotonic``).
+
+        Past it, requests raise ``DeadlineExceededError``; ``None`` lifts the deadline.
+        """
+        self._deadline = at_monotonic
 
     def close(self) -> None:
         """Release the connection pool."""
@@ -121,6 +141,7 @@ class GitHubClient:
                 isinstance(body, dict)
                 and isinstance(body.get("seats"), list)
                 and isinstance(body.get("total_seats"), int)
+                and not isinstance(body["total_seats"], bool)
             ):
                 raise BadResponseError(f"seat list of {org} is not a seat list")
             yield SeatPage(total_seats=body["total_seats"], seats=body["seats"])
@@ -174,6 +195,7 @@ class GitHubClient:
         return link
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        self._check_deadline(f"{method} {_path(url)}")
         self._pace(method)
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception_type(_RetryableError),
@@ -210,8 +232,16 @@ class GitHubClient:
                 f"would wait {seconds:.0f}s ({reason}), more than "
                 f"REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
             )
+        self._check_deadline(reason, seconds)
         log.info("github.wait", reason=reason, wait_seconds=round(seconds, 2))
         self._sleep(seconds)
+
+    def _check_deadline(self, what: str, wait: float = 0.0) -> None:
+        """Raise ``DeadlineExceededError`` when now (plus ``wait``) is past the cycle deadline."""
+        if self._deadline is not None and time.monotonic() + wait >= self._deadline:
+            raise DeadlineExceededError(
+                f"the cycle ran out of time (REAPER_CYCLE_TIMEOUT_SECONDS) before {what}"
+            )
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
@@ -229,6 +259,7 @@ class GitHubClient:
                 f"GitHub asked to wait {delay:.0f}s ({reason}), beyond "
                 f"REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
             )
+        self._check_deadline(f"retrying ({reason})", delay)
         log.warning(
             "github.retry_scheduled",
             attempt=state.attempt_number,
@@ -238,21 +269,39 @@ class GitHubClient:
         return delay
 
     def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+        where = f"{method} {_path(url)}"
+        self._check_deadline(where)
+        deadline = time.monotonic() + self._timeout
+        if self._deadline is not None:
+            deadline = min(deadline, self._deadline)
         try:
-            response = self._http.request(method, url, **kwargs)
+            response = fetch(self._http, method, url, deadline=deadline, **kwargs)
         except httpx.TimeoutException:
-            raise _RetryableError(f"timeout on {method} {_path(url)}") from None
+            self._check_deadline(where)
+            raise _RetryableError(f"timeout on {where}") from None
+        except _LOCAL_ERRORS as exc:
+            raise GitHubError(
+                f"{where} could not be sent ({type(exc).__name__}): check REAPER_GITHUB_TOKEN "
+                "and REAPER_GITHUB_API_URL for stray characters"
+            ) from None
         except httpx.TransportError as exc:
-            raise _RetryableError(f"{type(exc).__name__} on {method} {_path(url)}") from None
+            raise _RetryableError(f"{type(exc).__name__} on {where}") from None
+        except httpx.DecodingError:
+            raise BadResponseError(f"GitHub's answer to {where} could not be decoded") from None
+        except BodyTooLargeError as exc:
+            raise BadResponseError(f"GitHub's answer to {where} is too large ({exc})") from None
         self.responses_by_status[response.status_code] += 1
         remaining = response.headers.get("x-ratelimit-remaining", "")
         reset = response.headers.get("x-ratelimit-reset", "")
-        if remaining.isdigit():
+        if _HEADER_NUMBER.match(remaining):
             self.rate_limit_remaining = int(remaining)
-        if reset.isdigit():
+        if _HEADER_NUMBER.match(reset):
             self._rate_limit_reset = float(reset)
         log.debug("github.response", method=method, path=_path(url), status=response.status_code)
-        return self._check(response, method, url)
+        try:
+            return self._check(response, method, url)
+        except RecursionError:  # an error body nested too deeply for the json module
+            raise BadResponseError(f"GitHub's answer to {where} is not readable") from None
 
     def _check(self, response: httpx.Response, method: str, url: str) -> httpx.Response:
         if response.status_code < 300:
@@ -268,10 +317,10 @@ class GitHubClient:
         if response.status_code not in (403, 429):
             return None
         retry_after = response.headers.get("retry-after", "")
-        if retry_after.isdigit():
+        if _HEADER_NUMBER.match(retry_after):
             return float(retry_after)
         reset = response.headers.get("x-ratelimit-reset", "")
-        if response.headers.get("x-ratelimit-remaining") == "0" and reset.isdigit():
+        if response.headers.get("x-ratelimit-remaining") == "0" and _HEADER_NUMBER.match(reset):
             return max(int(reset) - self._clock().timestamp(), 0.0) + 1.0
         if response.status_code == 429 or "rate limit" in _message(response).lower():
             return SECONDARY
@@ -302,7 +351,7 @@ def _raise_for(
 def _json(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
         raise BadResponseError(f"GitHub's answer to {response.url.path} is not JSON") from None
 
 

@@ -24,7 +24,8 @@ class Fault:
     string); ``method`` ``None`` matches any method. ``body`` may be ``None`` (empty body),
     ``bytes`` or ``str`` (sent as they are, ``text/plain`` unless ``headers`` say otherwise), or
     any other JSON-serialisable value (sent as ``application/json``). ``disconnect=True`` closes
-    the connection without sending any response at all.
+    the connection without sending any response at all. ``drip_seconds`` above zero sends the
+    body one byte at a time, pausing that long between bytes (a page that never quite ends).
     """
 
     path: str
@@ -34,8 +35,11 @@ class Fault:
     body: Any = None
     times: int = 1
     disconnect: bool = False
+    drip_seconds: float = 0.0
 
     def __post_init__(self) -> None:
+        if self.drip_seconds < 0:
+            raise ValueError(f"Fault.drip_seconds must not be negative, got {self.drip_seconds}")
         if self.times < 1:
             raise ValueError(f"Fault.times must be at least 1, got {self.times}")
         try:
@@ -63,7 +67,9 @@ class Fault:
             body = json.dumps(self.body).encode()
             if not has_type:
                 headers["Content-Type"] = "application/json; charset=utf-8"
-        return Response(status=self.status, headers=headers, body=body)
+        return Response(
+            status=self.status, headers=headers, body=body, drip_seconds=self.drip_seconds
+        )
 
 
 @dataclass(slots=True)

@@ -7,6 +7,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
@@ -51,11 +52,16 @@ class RecordedRequest:
 
 @dataclass(frozen=True, slots=True)
 class Response:
-    """An HTTP response to send: status, headers and the raw body."""
+    """An HTTP response to send: status, headers and the raw body.
+
+    ``drip_seconds`` above zero sends the body one byte at a time with that pause between
+    bytes (headers go at once), as a stalled or throttled server would.
+    """
 
     status: int
     headers: dict[str, str] = field(default_factory=dict)
     body: bytes = b""
+    drip_seconds: float = 0.0
 
 
 def json_response(status: int, payload: Any, headers: dict[str, str] | None = None) -> Response:
@@ -182,8 +188,16 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header(name, value)
         self.send_header("Content-Length", str(len(response.body)))
         self.end_headers()
-        if self.command != "HEAD":
+        if self.command == "HEAD":
+            return
+        if response.drip_seconds <= 0:
             self.wfile.write(response.body)
+            return
+        for index in range(len(response.body)):
+            if index:
+                time.sleep(response.drip_seconds)  # the fault itself: a server that drips
+            self.wfile.write(response.body[index : index + 1])
+            self.wfile.flush()
 
     # BaseHTTPRequestHandler calls do_<METHOD>; every method goes through the router.
     do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = _serve  # noqa: N815

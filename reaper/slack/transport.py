@@ -2,7 +2,8 @@
 
 Rate limits (HTTP 429) wait for ``Retry-After`` with slack-sdk's retry handler, refusing
 waits longer than ``MAX_RETRY_AFTER`` so a cycle never hangs; connection errors and Slack's
-500/503 are retried a bounded number of times with backoff.
+500/503 are retried a bounded number of times with backoff. Every exchange with Slack has
+an overall deadline (``SLACK_TIMEOUT``), not only a per-read timeout: see ``reaper.slack.deadline``.
 """
 
 from __future__ import annotations
@@ -10,29 +11,30 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
-from slack_sdk.webhook import WebhookClient
 
 from reaper.errors import SlackDeliveryError
 from reaper.logs import get_logger
 from reaper.redact import scrub, scrub_data, snippet
+from reaper.slack.deadline import DeadlineWebClient, DeadlineWebhookClient
 
 if TYPE_CHECKING:
     from collections.abc import Callable
 
+    from slack_sdk import WebClient
     from slack_sdk.http_retry import RetryHandler
     from slack_sdk.http_retry.response import HttpResponse
     from slack_sdk.http_retry.state import RetryState
+    from slack_sdk.webhook import WebhookClient
 
 log = get_logger(__name__)
 
-SLACK_TIMEOUT = 30
+SLACK_TIMEOUT = 30.0  # seconds for one whole exchange: connect, send, read the full answer
 MAX_RETRIES = 3
 MAX_RETRY_AFTER = 120.0  # seconds; Slack asking for longer fails the delivery instead
 
@@ -96,18 +98,29 @@ def retry_handlers(sleep: Callable[[float], None] = time.sleep) -> list[RetryHan
     ]
 
 
-def web_client(token: str, base_url: str, sleep: Callable[[float], None] = time.sleep) -> WebClient:
-    """A Web API client for a bot token (``base_url`` with its trailing slash)."""
+def web_client(
+    token: str,
+    base_url: str,
+    sleep: Callable[[float], None] = time.sleep,
+    *,
+    timeout: float = SLACK_TIMEOUT,
+) -> WebClient:
+    """A Web API client for a bot token (``base_url`` with its trailing slash).
+
+    Each exchange ends within ``timeout`` seconds, or fails as unreachable.
+    """
     if not base_url.endswith("/"):
         base_url += "/"
-    return WebClient(
-        token=token, base_url=base_url, timeout=SLACK_TIMEOUT, retry_handlers=retry_handlers(sleep)
+    return DeadlineWebClient(
+        token=token, base_url=base_url, deadline=timeout, retry_handlers=retry_handlers(sleep)
     )
 
 
-def webhook_client(url: str, sleep: Callable[[float], None] = time.sleep) -> WebhookClient:
-    """An incoming-webhook client."""
-    return WebhookClient(url, timeout=SLACK_TIMEOUT, retry_handlers=retry_handlers(sleep))
+def webhook_client(
+    url: str, sleep: Callable[[float], None] = time.sleep, *, timeout: float = SLACK_TIMEOUT
+) -> WebhookClient:
+    """An incoming-webhook client whose each exchange ends within ``timeout`` seconds."""
+    return DeadlineWebhookClient(url, deadline=timeout, retry_handlers=retry_handlers(sleep))
 
 
 def send_webhook(client: WebhookClient, payload: dict[str, Any]) -> None:

@@ -1,0 +1,97 @@
+"""One HTTP exchange bounded in time and size: the whole request, not each socket read.
+
+httpx's timeouts apply to each phase and each read, so a server that sends one byte at a
+time never trips them. ``fetch`` gives every phase only the time left until an overall
+deadline, checks the deadline between body chunks, and arms a watchdog that shuts the socket
+down when the deadline passes, so even a read that is blocked returns at once.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+import threading
+import time
+from typing import Any
+
+import httpx
+
+MAX_BODY_BYTES = 20 * 1024 * 1024  # a seat page is about 100 KB; anything this big is wrong
+_DROPPED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
+
+
+class BodyTooLargeError(Exception):
+    """The answer's body (decoded) is larger than ``MAX_BODY_BYTES``."""
+
+
+def fetch(
+    http: httpx.Client,
+    method: str,
+    url: str,
+    *,
+    deadline: float,
+    max_bytes: int = MAX_BODY_BYTES,
+    **kwargs: Any,
+) -> httpx.Response:
+    """Send one request and read its whole body before ``deadline`` (``time.monotonic``).
+
+    Returns a response whose body is already decoded and read. Raises
+    ``httpx.TimeoutException`` when the deadline passes in any phase, ``httpx.DecodingError``
+    for a body that does not decompress, ``BodyTooLargeError`` past ``max_bytes``, and any
+    other ``httpx`` error as it comes.
+    """
+    remaining = deadline - time.monotonic()
+    if remaining <= 0:
+        raise httpx.ConnectTimeout("the deadline passed before the request was sent")
+    with http.stream(method, url, timeout=httpx.Timeout(remaining), **kwargs) as response:
+        length = response.headers.get("content-length", "")
+        if length.isascii() and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
+            raise BodyTooLargeError(f"{length} bytes announced")
+        watchdog = _watchdog(response, deadline)
+        try:
+            body = _read(response, deadline, max_bytes)
+        except httpx.TransportError:
+            if time.monotonic() >= deadline:  # the watchdog cut the connection
+                raise httpx.ReadTimeout("the answer took longer than the deadline") from None
+            raise
+        finally:
+            if watchdog is not None:
+                watchdog.cancel()
+    headers = [
+        (name, value)
+        for name, value in response.headers.multi_items()
+        if name.lower() not in _DROPPED_HEADERS
+    ]
+    return httpx.Response(
+        response.status_code, headers=headers, content=body, request=response.request
+    )
+
+
+def _read(response: httpx.Response, deadline: float, max_bytes: int) -> bytes:
+    chunks: list[bytes] = []
+    size = 0
+    for chunk in response.iter_bytes():
+        size += len(chunk)
+        if size > max_bytes:
+            raise BodyTooLargeError(f"more than {max_bytes} bytes")
+        if time.monotonic() >= deadline:
+            raise httpx.ReadTimeout("the answer took longer than the deadline")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _watchdog(response: httpx.Response, deadline: float) -> threading.Timer | None:
+    """Shut the connection's socket down at ``deadline``, unblocking a read that waits."""
+    stream = response.extensions.get("network_stream")
+    sock = stream.get_extra_info("socket") if stream is not None else None
+    if not isinstance(sock, socket.socket):
+        return None  # no socket to cut (e.g. a test transport): the chunk checks still apply
+
+    def cut() -> None:
+        with contextlib.suppress(OSError):  # already closed
+            sock.shutdown(socket.SHUT_RDWR)
+
+    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), cut)
+    timer.daemon = True
+    timer.start()
+    return timer
