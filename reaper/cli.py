@@ -1,25 +1,45 @@
-"""The command line: ``reaper once | run | demo``."""
+"""The command line: ``reaper once | run | check | report | demo``.
+
+SIGTERM and SIGINT are caught first thing, before the heavy imports, and unwind the main
+thread with ``Terminated``: a stop at any moment, start-up included, ends with a
+``reaper.stopped`` log line and exit code 128 + the signal (143 for SIGTERM, 130 for SIGINT);
+``reaper run`` stops after its running cycle and exits 0.
+"""
 
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 from typing import TYPE_CHECKING
 
 from reaper import __version__
-from reaper.errors import ConfigError, ReaperError
-from reaper.logs import configure_logging, get_logger
+from reaper.errors import ConfigError, ReaperError, Terminated
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from types import FrameType
 
     from reaper.settings import Settings
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_STOPPED = 128 + signal.SIGTERM  # 143; a stop by SIGINT gives 130
+STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
-log = get_logger("reaper")
+
+def _stop(signum: int, _frame: FrameType | None) -> None:
+    """Unwind the main thread; further stop signals are ignored while it exits."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, signal.SIG_IGN)
+    raise Terminated(signum)
+
+
+def catch_stop_signals() -> None:
+    """Make SIGTERM and SIGINT raise ``Terminated`` in the main thread."""
+    for stop_signal in STOP_SIGNALS:
+        signal.signal(stop_signal, _stop)
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -49,7 +69,24 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line and return the exit code."""
-    args = _parser().parse_args(argv)
+    catch_stop_signals()
+    command: str | None = None
+    try:
+        args = _parser().parse_args(argv)
+        command = args.command
+        return _command(args)
+    except Terminated as stop:
+        from reaper.logs import get_logger  # noqa: PLC0415  (may arrive before any import)
+
+        name = signal.Signals(stop.signum).name
+        get_logger("reaper").info("reaper.stopped", command=command, signal=name)
+        return EXIT_OK if command == "run" else 128 + stop.signum
+
+
+def _command(args: argparse.Namespace) -> int:
+    from reaper.logs import configure_logging, get_logger  # noqa: PLC0415  (after the signals)
+
+    log = get_logger("reaper")
     if args.command == "demo":
         from reaper.demo import run_demo  # noqa: PLC0415
 

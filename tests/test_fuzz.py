@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from reaper.domain import BadSeat, Flag, Seat
 from reaper.github import parse_seat
+from reaper.github.seats import EARLIEST, LATEST
 from reaper.simulator import Simulator
 from reaper.store import SqlStore
 from tests.conftest import T0, FakeClock
@@ -40,6 +41,39 @@ ODD_TIMES = [
     "2026-03-02T09:00:00+25:00",
     "x" * 10_000,
 ]
+EXTREME_TIMES = [
+    "0001-01-01T00:00:00+14:00",  # overflows when moved to UTC
+    "9999-12-31T23:59:59-14:00",
+    "0001-01-01T00:00:00Z",
+    "9999-12-31T23:59:59.999999Z",
+    "2025-01-01T00:00:00+23:59",
+    "2025-01-01T00:00:00-23:59:59.999999",
+    "2016-12-31T23:59:60Z",  # a leap second
+    "1969-12-31T23:59:59Z",
+    "1970-01-01T00:00:00+00:01",
+    "2199-12-31T23:59:59Z",
+    "2200-01-01T00:00:00Z",
+    "2025-01-01T00:00:00.1+05:30",
+    "2025-01-01T00:00:00,123456Z",
+    "20250101T000000Z",
+    "2025-W01-1T00:00:00Z",
+    "2025-01-01T24:00:00Z",
+]
+
+
+@st.composite
+def extreme_timestamps(draw: st.DrawFn) -> str:
+    """ISO 8601 texts anywhere in datetime's range, with any offset up to a day, in many forms."""
+    moment = draw(st.datetimes())  # years 1 to 9999
+    minutes = draw(st.integers(min_value=-(24 * 60 - 1), max_value=24 * 60 - 1))
+    sign = "-" if minutes < 0 else "+"
+    offset = f"{sign}{abs(minutes) // 60:02d}:{abs(minutes) % 60:02d}"
+    zone = draw(st.sampled_from([offset, "Z", "+00:00", "", offset + ":59.999999"]))
+    spec = draw(st.sampled_from(["seconds", "milliseconds", "microseconds", "minutes"]))
+    return moment.isoformat(timespec=spec) + zone
+
+
+huge_numbers = st.integers(min_value=10**18) | st.integers(max_value=-(10**18)) | st.just(10**400)
 json_scalar = (
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=50)
 )
@@ -50,7 +84,14 @@ json_value = st.recursive(
     ),
     max_leaves=8,
 )
-field_value = json_value | st.sampled_from(ODD_TIMES) | st.just("y" * 100_000)
+field_value = (
+    json_value
+    | st.sampled_from(ODD_TIMES)
+    | st.sampled_from(EXTREME_TIMES)
+    | extreme_timestamps()
+    | huge_numbers
+    | st.just("y" * 100_000)
+)
 
 
 @st.composite
@@ -78,6 +119,21 @@ def test_parser_never_raises(record: Any) -> None:
         assert parsed.created_at.tzinfo is not None
         assert parsed.last_activity_at is None or parsed.last_activity_at.tzinfo is not None
         assert len(parsed.login) <= 79
+        assert EARLIEST <= parsed.reference_at < LATEST
+
+
+@given(
+    st.sampled_from(["created_at", "last_activity_at"]),
+    st.sampled_from(EXTREME_TIMES) | extreme_timestamps(),
+)
+@settings(max_examples=500, deadline=None)
+def test_any_date_and_offset_is_a_seat_or_a_bad_seat(name: str, value: str) -> None:
+    """Extreme years, offsets up to a day, leap seconds: a Seat within the window, or a BadSeat."""
+    parsed = parse_seat("acme", {**VALID, name: value})
+    assert isinstance(parsed, Seat | BadSeat)
+    if isinstance(parsed, Seat):
+        assert EARLIEST <= parsed.created_at < LATEST
+        assert parsed.last_activity_at is None or EARLIEST <= parsed.last_activity_at < LATEST
 
 
 @given(mutated_seats())
@@ -98,6 +154,30 @@ def test_cycle_survives_and_never_cancels_a_bad_seat(record: Any) -> None:
             assert reaper.cancel_requests() == []
             assert outcome.report.totals.errors >= 1
             assert outcome.report.totals.seats == 1
+
+
+@given(
+    st.sampled_from(EXTREME_TIMES) | extreme_timestamps(),
+    st.sampled_from(EXTREME_TIMES) | extreme_timestamps() | st.none(),
+)
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_a_cycle_survives_any_dates_on_a_flagged_seat(created: str, active: str | None) -> None:
+    """A flagged, due seat with extreme dates never crashes a live cycle (core, store, report)."""
+    record = {**VALID, "created_at": created, "last_activity_at": active}
+    clock = FakeClock()
+    with Simulator(token="ghp_fuzz", clock=clock) as sim, tempfile.TemporaryDirectory() as tmp:
+        sim.add_org("acme")
+        sim.add_raw_seat("acme", record)
+        reaper = Reaper(sim, clock, Path(tmp), overrides={"github_token": "ghp_fuzz"})
+        store = SqlStore(reaper.state_url)
+        long_ago = T0 - timedelta(days=500)
+        store.commit(add=[Flag("acme", "fuzz-user", long_ago, long_ago, long_ago, long_ago)])
+        store.close()
+        outcome = reaper.run()
+        assert outcome.report.totals.seats == 1
+        if isinstance(parse_seat("acme", record), BadSeat):
+            assert reaper.cancel_requests() == []
+            assert ("acme", "fuzz-user") in reaper.flags()
 
 
 def test_future_activity_is_not_idle() -> None:

@@ -9,6 +9,7 @@ down when the deadline passes, so even a read that is blocked returns at once.
 from __future__ import annotations
 
 import contextlib
+import signal
 import socket
 import threading
 import time
@@ -47,7 +48,7 @@ def fetch(
         length = response.headers.get("content-length", "")
         if length.isascii() and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
             raise BodyTooLargeError(f"{length} bytes announced")
-        watchdog = _watchdog(response, deadline)
+        cancel = _watchdog(response, deadline)
         try:
             body = _read(response, deadline, max_bytes)
         except httpx.TransportError:
@@ -55,8 +56,7 @@ def fetch(
                 raise httpx.ReadTimeout("the answer took longer than the deadline") from None
             raise
         finally:
-            if watchdog is not None:
-                watchdog.cancel()
+            cancel.set()
     headers = [
         (name, value)
         for name, value in response.headers.multi_items()
@@ -80,18 +80,23 @@ def _read(response: httpx.Response, deadline: float, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _watchdog(response: httpx.Response, deadline: float) -> threading.Timer | None:
-    """Shut the connection's socket down at ``deadline``, unblocking a read that waits."""
+def _watchdog(response: httpx.Response, deadline: float) -> threading.Event:
+    """Shut the connection's socket down at ``deadline`` unless the returned event is set first.
+
+    Shutting the socket down unblocks a read that waits, from this other thread.
+    """
+    cancel = threading.Event()
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None
     if not isinstance(sock, socket.socket):
-        return None  # no socket to cut (e.g. a test transport): the chunk checks still apply
+        return cancel  # no socket to cut (e.g. a test transport): the chunk checks still apply
 
-    def cut() -> None:
-        with contextlib.suppress(OSError):  # already closed
-            sock.shutdown(socket.SHUT_RDWR)
+    def watch() -> None:
+        # Stop signals belong to the main thread, which may be waiting in a read right now.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        if not cancel.wait(max(deadline - time.monotonic(), 0.0)):
+            with contextlib.suppress(OSError):  # already closed
+                sock.shutdown(socket.SHUT_RDWR)
 
-    timer = threading.Timer(max(deadline - time.monotonic(), 0.0), cut)
-    timer.daemon = True
-    timer.start()
-    return timer
+    threading.Thread(target=watch, name="reaper-github-deadline", daemon=True).start()
+    return cancel

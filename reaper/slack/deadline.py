@@ -12,6 +12,7 @@ when the server finishes or its socket times out, and never holds up the process
 from __future__ import annotations
 
 import math
+import signal
 import threading
 from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import urlsplit
@@ -39,6 +40,8 @@ def within(seconds: float, what: str, work: Callable[[], T]) -> T:
     done = threading.Event()
 
     def run() -> None:
+        # Stop signals belong to the main thread, which is waiting for this one.
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
         try:
             outcome.append(work())
         except BaseException as exc:  # noqa: BLE001  (handed to the caller's thread below)
