@@ -25,7 +25,9 @@ _LOGIN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?"
 _MAX_TEXT = 200
 # Control characters, lone surrogates (invalid in UTF-8) and bidirectional overrides: shown as
 # U+FFFD, so no text from GitHub can break a log line, the database or a report.
-_UNSAFE_TEXT = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_UNSAFE_TEXT = re.compile(
+    r"[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 # Timestamps outside this fixed window make the seat a BadSeat. Copilot dates from 2021; the
 # window keeps every date centuries away from datetime's limits, so no later arithmetic (due
 # dates, idle days, the store) can overflow, whatever the clock says.
