@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_CONFIG = 2
+EXIT_SKIPPED = 3  # another reaper holds the state store's lock: nothing was done
 EXIT_STOPPED = 128 + signal.SIGTERM  # 143; a stop by SIGINT gives 130
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -50,7 +51,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    commands.add_parser("once", help="run one cycle and exit (0 ok, 1 incomplete, 2 bad config)")
+    commands.add_parser(
+        "once",
+        help="run one cycle and exit (0 ok, 1 incomplete, 2 bad config, 3 another reaper runs)",
+    )
     commands.add_parser("run", help="run cycles on REAPER_SCHEDULE until stopped")
     commands.add_parser(
         "demo", help="run the reaper against its built-in GitHub and Slack simulator"
@@ -128,6 +132,8 @@ def _once(settings: Settings) -> int:
 
     with open_cycle(settings) as cycle:
         outcome = cycle.run()
+    if outcome.skipped:
+        return EXIT_SKIPPED
     return EXIT_OK if outcome.ok else EXIT_FAILED
 
 

@@ -188,7 +188,7 @@ def test_unreadable_page_means_no_action(reaper: Reaper, sim: Simulator, clock: 
 def test_short_list_counts_as_incomplete(reaper: Reaper, sim: Simulator, clock: FakeClock) -> None:
     """A list with fewer seats than total_seats is not trusted."""
     idle_seat(sim, clock, "idle-ian")
-    sim.inject(Fault(path=SEATS, status=200, body={"total_seats": 2, "seats": []}))
+    sim.inject(Fault(path=SEATS, status=200, body={"total_seats": 2, "seats": []}, times=3))
     outcome = reaper.run()
     assert not outcome.ok
     assert reaper.flags() == {}

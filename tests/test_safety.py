@@ -185,7 +185,11 @@ def test_rate_limit_reserve_is_kept(clock: FakeClock, tmp_path: Path) -> None:
             small,
             clock,
             tmp_path,
-            overrides={"github_rate_limit_reserve": 3, "github_max_wait_seconds": 3700},
+            overrides={
+                "github_rate_limit_reserve": 3,
+                "github_max_wait_seconds": 3700,
+                "cycle_timeout_seconds": 7200,  # the wait must fit in the cycle's deadline too
+            },
         )
         reaper.sleep_moves_clock = True
         assert reaper.run().ok
