@@ -214,7 +214,7 @@ class Cycle:
     def _incomplete(self, plan: OrgPlan, now: datetime, error: str) -> OrgPlan:
         org = plan.report.org
         log.error("org.scan_incomplete", org=org, error=error)
-        plan.report.fail(f"seat list could not be trusted, nothing done: {error}")
+        plan.report.fail(f"seat list could not be read completely, nothing done: {error}")
         self._write(audit=[AuditEntry(now, org, None, "scan.incomplete", error)])
         return plan
 
