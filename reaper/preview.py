@@ -16,6 +16,7 @@ from reaper.report.export import csv_text, report_dict
 from reaper.report.summary import Prices
 from reaper.report.table import render_table
 from reaper.slack.blocks import BOT_FULL_LIST, WEBHOOK_FULL_LIST, ReportStyle, render_report
+from reaper.slack.continued import render_continuations
 from reaper.slack.delivery import DRY_RUN_DM_NOTE, should_post
 from reaper.slack.dm_text import cancelled_message, flagged_message
 
@@ -59,7 +60,8 @@ def slack_payloads(settings: Settings, report: CycleReport) -> dict[str, Any]:
     out: dict[str, Any] = {
         "target": target,
         "would_post": should_post(report, settings.slack_report),
-        "messages": [rendered.payload],
+        "messages": [rendered.payload]
+        + ([] if bot else [part.payload for part in render_continuations(report, rendered.rest)]),
         "csv_attached_in_thread": bot and rendered.cut,
     }
     if bot and settings.slack_dm:

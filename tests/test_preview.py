@@ -106,3 +106,17 @@ def test_slack_format_prints_escaped_payloads(seeded: Simulator, tmp_path: Path)
     assert message["blocks"][0]["text"]["text"] == "Copilot seats · acme · DRY RUN"
     assert len(payloads["direct_messages_in_a_live_run"]) == 2
     nothing_sent_or_stored(seeded, env)
+
+
+def test_slack_format_shows_a_webhook_report_in_full(sim: Simulator, tmp_path: Path) -> None:
+    """--format slack with a webhook prints the continuation messages that name everyone."""
+    now = datetime.now(UTC)
+    logins = [f"idle{n:03d}" for n in range(120)]
+    for login in logins:
+        sim.add_seat("acme", login, created_at=now - 400 * DAY, last_activity_at=None)
+    result = run(["report", "--format", "slack"], env_for(sim, tmp_path))
+    assert result.returncode == 0, result.stderr
+    messages = json.loads(result.stdout)["messages"]
+    assert len(messages) > 1
+    text = json.dumps(messages)
+    assert all(login in text for login in logins)
