@@ -19,13 +19,12 @@ from typing import TYPE_CHECKING
 
 from structlog.contextvars import bound_contextvars
 
-from reaper.cancel import Canceller, keep
+from reaper.cancel import Canceller
 from reaper.domain import Action, Decision, Flag, Seat
-from reaper.errors import GitHubError, ReaperError, SlackDeliveryError, StateStoreError
-from reaper.github import scan_org
-from reaper.github.preflight import preflight
+from reaper.errors import ReaperError, SlackDeliveryError, StateStoreError
 from reaper.logs import get_logger
-from reaper.policy import DAY, blast_radius, decide_org, forget_breach
+from reaper.plan import OrgPlan, Planner
+from reaper.policy import DAY, blast_radius
 from reaper.reconcile import reconcile
 from reaper.report import CycleReport, Entry, OrgReport, render_text
 from reaper.store import AuditEntry
@@ -63,27 +62,6 @@ class CycleOutcome:
     def ok(self) -> bool:
         """Tell whether every org completed and the report was delivered."""
         return self.delivered and not self.report.failed and self.error is None
-
-
-@dataclass
-class OrgPlan:
-    """One org's decisions before anything is done; ``decisions`` None when it was not read."""
-
-    report: OrgReport
-    decisions: list[Decision] | None = None
-    seats: int = 0
-    bad_seats: int = 0
-
-    def cancels(self) -> int:
-        """How many seats this plan would cancel."""
-        return sum(1 for d in self.decisions or () if d.action is Action.CANCEL)
-
-    def hold_cancels(self, reason: str) -> None:
-        """Keep every due seat flagged instead of cancelling it."""
-        if self.decisions is not None:
-            self.decisions = [
-                keep(d, reason) if d.action is Action.CANCEL else d for d in self.decisions
-            ]
 
 
 @dataclass
@@ -166,84 +144,24 @@ class Cycle:
             return _failure(reports, exc)
         return None
 
-    def _overdue(self, plan: OrgPlan | None = None) -> bool:
+    def _overdue(self, result: OrgReport) -> bool:
         if self.monotonic() < self._deadline:
             return False
-        if plan is not None:
-            plan.report.fail(
-                f"the cycle ran past REAPER_CYCLE_TIMEOUT_SECONDS={self.timeout:g}: "
-                "nothing more was done in this org"
-            )
+        result.fail(
+            f"the cycle ran past REAPER_CYCLE_TIMEOUT_SECONDS={self.timeout:g}: "
+            "nothing more was done in this org"
+        )
         return True
 
     # -- plan ---------------------------------------------------------------------------
 
     def _plan(self, org: str, now: datetime, result: OrgReport) -> OrgPlan:
-        """Preflight, scan and decide for one org, touching nothing."""
-        plan = OrgPlan(result)
-        if self._overdue(plan):
-            return plan
-        status = preflight(self.github, org)
-        if status.problem is not None:
-            log.error("org.preflight_failed", org=org, problem=status.problem)
-            result.fail(status.problem)
-            return plan
-        scan = scan_org(self.github, org, sleep=self.sleep)
-        for bad in scan.bad:
-            log.warning("seat.unreadable", org=org, login=bad.login, reason=bad.reason)
-            result.note_error(
-                f"skipped an unreadable seat ({bad.login or 'no login'}): {bad.reason}"
-            )
-        if not scan.complete:
-            return self._incomplete(plan, now, scan.error or "")
-        log.info("org.scanned", org=org, seats=len(scan.seats), reads=scan.attempts)
-        flags = self.store.load_flags(org)
-        unreadable = [bad.login for bad in scan.bad if bad.login]
-        decisions = decide_org(scan.seats, flags, now, self.policy, unreadable_logins=unreadable)
-        plan.seats, plan.bad_seats = len(scan.seats) + len(scan.bad), len(scan.bad)
-        problem = self._check_forgets(org, plan.seats, flags, decisions)
-        if problem is not None:
-            return self._incomplete(plan, now, problem)
-        plan.decisions = decisions
-        if status.no_cancel is not None and plan.cancels():
-            log.warning("org.cancellations_disabled", org=org, reason=status.no_cancel)
-            result.note_error(status.no_cancel)
-            plan.hold_cancels("seats of this org cannot be cancelled per user")
+        if self._overdue(result):
+            return OrgPlan(result)
+        planner = Planner(self.github, self.store, self.policy, self.max_forget_percent, self.sleep)
+        plan = planner.plan(org, now, result)
+        self._write(audit=plan.audit)
         return plan
-
-    def _incomplete(self, plan: OrgPlan, now: datetime, error: str) -> OrgPlan:
-        org = plan.report.org
-        log.error("org.scan_incomplete", org=org, error=error)
-        plan.report.fail(f"seat list could not be read completely, nothing done: {error}")
-        self._write(audit=[AuditEntry(now, org, None, "scan.incomplete", error)])
-        return plan
-
-    def _check_forgets(
-        self, org: str, seats: int, flags: dict[str, Flag], decisions: list[Decision]
-    ) -> str | None:
-        """A flag is only forgotten for a checked reason: bound mass forgetting, re-read each."""
-        forgets = [d for d in decisions if d.action is Action.FORGET]
-        last = self.store.last_scan(org)
-        breach = forget_breach(
-            org,
-            previous_seats=last[0] if last else None,
-            seats=seats,
-            flags=len(flags),
-            forgets=len(forgets),
-            max_percent=self.max_forget_percent,
-        )
-        if breach is not None:
-            log.error("org.forget_held", org=org, detail=breach)
-            return f"held by the forget limit: {breach}"
-        for d in forgets:
-            try:
-                record = self.github.get_seat(org, d.login)
-            except GitHubError as exc:
-                return f"could not re-read {d.login}, missing from the list: {exc}"
-            if record is not None:
-                log.error("org.list_inconsistent", org=org, login=d.login)
-                return f"{d.login} is missing from the seat list, but GitHub still has the seat"
-        return None
 
     def _check_limits(self, plans: list[OrgPlan], now: datetime) -> None:
         """Past the blast-radius limits, the whole cycle cancels nothing."""
@@ -268,7 +186,7 @@ class Cycle:
         if plan.decisions is None:
             return
         org, decisions = plan.report.org, plan.decisions
-        if self._overdue(plan):
+        if self._overdue(plan.report):
             plan.hold_cancels("the cycle ran out of time")
             decisions = plan.decisions
         elif not self.dry_run:  # the one dry-run gate for actions
