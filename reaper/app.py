@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -12,7 +10,7 @@ from typing import TYPE_CHECKING
 from reaper.cycle import Cycle
 from reaper.github import GitHubClient
 from reaper.slack import make_notifier
-from reaper.store import SqlStore
+from reaper.store import SqlStore, default_holder
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -68,14 +66,10 @@ def open_cycle(
             max_cancellation_percent=settings.max_cancellation_percent,
             max_forget_percent=settings.max_forget_percent,
             timeout=settings.cycle_timeout_seconds,
-            holder=holder_name(),
+            holder=default_holder(),
             exclusive=exclusive,
             sleep=sleep,
         )
     finally:
         github.close()
 
-
-def holder_name() -> str:
-    """Who this process is, for the store's lock: host and process id."""
-    return f"{socket.gethostname()}:{os.getpid()}"
