@@ -72,4 +72,3 @@ def open_cycle(
         )
     finally:
         github.close()
-
