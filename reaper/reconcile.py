@@ -18,6 +18,7 @@ from reaper.store import AuditEntry
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from reaper.domain import Flag
     from reaper.github import GitHubClient
     from reaper.store import CancelIntent, SqlStore
 
@@ -35,6 +36,7 @@ def reconcile(
     read keeps its intent open for the next cycle.
     """
     resolved = 0
+    flags: dict[str, dict[str, Flag]] = {}  # read once per org, not once per intent
     for intent in store.unresolved_intents():
         report = reports.setdefault(intent.org, OrgReport(intent.org))
         try:
@@ -45,17 +47,25 @@ def reconcile(
         if verdict is None:
             log.warning("cancel.unresolved", org=intent.org, login=intent.login)
             continue
-        _record(store, intent, now, report, cancelled=verdict)
+        if intent.org not in flags:
+            flags[intent.org] = store.load_flags(intent.org)
+        flag = flags[intent.org].get(intent.login)
+        _record(store, intent, flag, now, report, cancelled=verdict)
         resolved += 1
     return resolved
 
 
 def _record(
-    store: SqlStore, intent: CancelIntent, now: datetime, report: OrgReport, *, cancelled: bool
+    store: SqlStore,
+    intent: CancelIntent,
+    flag: Flag | None,
+    now: datetime,
+    report: OrgReport,
+    *,
+    cancelled: bool,
 ) -> None:
     sent = f"{intent.requested_at:%Y-%m-%d %H:%M} UTC"
     learnt = f"{now:%Y-%m-%d %H:%M} UTC"
-    flag = store.load_flags(intent.org).get(intent.login)
     if cancelled:
         reason = f"cancel sent {sent}, confirmed on re-read {learnt}"
         event, outcome = "seat.cancelled", "cancelled"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -271,3 +272,24 @@ def _merge_context(logger: Any, method: str, event: Any) -> Any:
     from structlog.contextvars import merge_contextvars  # noqa: PLC0415
 
     return merge_contextvars(logger, method, event)
+
+
+def test_a_cycle_past_its_deadline_cancels_nothing_and_says_so(
+    reaper: Reaper, sim: Simulator, clock: FakeClock
+) -> None:
+    """A seat list slower than REAPER_CYCLE_TIMEOUT_SECONDS: no cancel, flags kept, reported."""
+    due(reaper, clock, "due-dan")
+    reaper.overrides = {"cycle_timeout_seconds": 1}
+
+    def slow_list(request: RecordedRequest) -> bool:
+        if request.path.endswith("/seats"):
+            time.sleep(1.2)  # GitHub answering slowly, not the test waiting for something
+        return False
+
+    sim.before_request = slow_list
+    outcome = reaper.run()
+    sim.before_request = None
+    assert not outcome.ok
+    assert reaper.cancel_requests() == []
+    assert set(reaper.flags()) == {("acme", "due-dan")}
+    assert "REAPER_CYCLE_TIMEOUT_SECONDS" in str(sim.slack_messages[-1])
