@@ -26,6 +26,7 @@ class Policy:
     grace_days: int
     exempt_users: frozenset[str] = field(default_factory=frozenset)
     exempt_teams: frozenset[str] = field(default_factory=frozenset)
+    activity: str = "last_activity"  # or "last_activity_or_authentication"
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "exempt_users", frozenset(u.casefold() for u in self.exempt_users))

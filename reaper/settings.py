@@ -35,6 +35,7 @@ DEFAULT_SECRETS_DIR = Path("/run/secrets/reaper")
 SECRET_FIELDS = ("github_token", "slack_bot_token", "slack_webhook_url")
 # GitHub: alphanumerics and single hyphens, at most 39 characters; managed users add _shortcode.
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?$")
+_SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,59})$")
 _TEAM = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _CRON_FIELDS = 5
 
@@ -62,7 +63,8 @@ class Settings(BaseSettings):
     github_token: SecretStr
     github_api_url: str = "https://api.github.com"
     github_api_version: str = "2022-11-28"
-    github_orgs: CommaList
+    github_orgs: CommaList = []
+    github_enterprise: str | None = None
     github_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     github_max_attempts: int = Field(default=5, ge=1, le=20)
     github_max_wait_seconds: float = Field(default=900.0, ge=0)
@@ -72,6 +74,8 @@ class Settings(BaseSettings):
     dry_run: Flag = True
     exempt_users: CommaList = []
     exempt_teams: CommaList = []
+    activity: Literal["last_activity", "last_activity_or_authentication"] = "last_activity"
+    reinstate_exempt_days: int = Field(default=30, ge=0, le=3650)
 
     slack_webhook_url: SecretStr | None = None
     slack_bot_token: SecretStr | None = None
@@ -111,12 +115,20 @@ class Settings(BaseSettings):
     @field_validator("github_orgs")
     @classmethod
     def _orgs(cls, orgs: list[str]) -> list[str]:
-        if not orgs:
-            raise ValueError("name at least one organisation")
         bad = [org for org in orgs if not _NAME.match(org)]
         if bad:
             raise ValueError(f"not a GitHub organisation name: {', '.join(map(repr, bad))}")
         return _unique(orgs)
+
+    @field_validator("github_enterprise")
+    @classmethod
+    def _enterprise(cls, slug: str | None) -> str | None:
+        if slug is None:
+            return None
+        slug = slug.strip()
+        if not _SLUG.match(slug):
+            raise ValueError(f"not a GitHub enterprise slug: {slug!r}")
+        return slug
 
     @field_validator("exempt_users")
     @classmethod
@@ -200,6 +212,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _slack_bot_needs_channel(self) -> Settings:
+        if not self.github_orgs and self.github_enterprise is None:
+            raise ValueError(
+                "REAPER_GITHUB_ORGS or REAPER_GITHUB_ENTERPRISE is required: name what to manage"
+            )
         if self.slack_bot_token is not None and not self.slack_channel:
             raise ValueError("REAPER_SLACK_CHANNEL is required with REAPER_SLACK_BOT_TOKEN")
         if self.slack_dm and self.slack_bot_token is None:
@@ -214,6 +230,7 @@ class Settings(BaseSettings):
             grace_days=self.grace_days,
             exempt_users=frozenset(self.exempt_users),
             exempt_teams=frozenset(self.exempt_teams),
+            activity=self.activity,
         )
 
     def secrets(self) -> list[str]:

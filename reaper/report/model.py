@@ -13,12 +13,14 @@ from reaper.domain import Action, Decision
 class Counts:
     """How many seats ended up in each state this cycle."""
 
-    seats: int = 0
+    persons: int = 0  # each person once, however many orgs and teams grant them
+    seats: int = 0  # grants: one per granting org or team, as GitHub lists them
     active: int = 0
     inactive: int = 0
     newly_flagged: int = 0
     in_grace: int = 0
-    cancelled: int = 0
+    cancelled: int = 0  # persons who lost their last grant: a seat saved each
+    grants_removed: int = 0  # grants removed, including those of persons who keep another
     reactivated: int = 0
     exempt: int = 0
     already_pending: int = 0
@@ -52,6 +54,10 @@ class Entry:
     editor: str | None = None
     plan_type: str | None = None
     flagged_at: datetime | None = None  # when the flag was stored; None for a flag set this cycle
+    grants: tuple[str, ...] = ()  # the scopes (orgs, "enterprise:<slug>") that grant a seat
+    teams: tuple[str, ...] = ()  # the teams that grant a seat (no per-user cancel)
+    created_at: datetime | None = None  # the oldest grant: the seat's age
+    saved: bool = True  # cancelled: the person lost their last grant, so a seat is saved
 
     @classmethod
     def of(cls, decision: Decision, reason: str | None = None) -> Self:

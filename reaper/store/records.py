@@ -27,3 +27,14 @@ class CancelIntent:
     org: str
     login: str
     requested_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Exemption:
+    """A person the reaper leaves alone until ``until``: reinstated, or kept on request."""
+
+    login: str
+    until: datetime
+    reason: str
+    by: str  # who asked: an admin's name, or a Slack user
+    at: datetime
