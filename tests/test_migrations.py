@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
@@ -16,8 +17,8 @@ from reaper.domain import Flag
 from reaper.errors import StateStoreError
 from reaper.slack import ledger
 from reaper.slack.ledger import DmLedger
-from reaper.store import SqlStore, normalise_url
-from reaper.store.migrate import HEAD_REVISION, script_head
+from reaper.store import Exemption, SqlStore, normalise_url
+from reaper.store.migrate import HEAD_REVISION, alembic_config, script_head
 from reaper.store.schema import audit_table, flags_table, metadata
 from tests.postgres import postgres_url_fixture, state_url_fixture  # noqa: F401
 
@@ -31,6 +32,7 @@ ALL_TABLES = {
     "cancel_intents",
     "org_scans",
     "reaper_lock",
+    "exemptions",
 }
 # Opens the store when the test says go, so two of these start at the same moment.
 FIRST_START = """
@@ -211,3 +213,87 @@ def test_reopening_at_head_changes_nothing(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "store.schema_upgraded" not in result.stdout
+
+
+def migrate_to(url: str, target: str) -> None:
+    """Bring a database to an older revision, as an earlier version of the reaper left it."""
+    engine = engine_for(url)
+    try:
+        with engine.begin() as conn:
+            command.upgrade(alembic_config(conn), target)
+    finally:
+        engine.dispose()
+
+
+def naive(at: datetime) -> datetime:
+    return at.replace(tzinfo=None)
+
+
+def test_upgrading_from_0002_keeps_one_flag_per_person(url: str) -> None:
+    """0003 merges a person's flags across orgs, keeping the unwarned or the one due last."""
+    migrate_to(url, "0002")
+    day = timedelta(days=1)
+    rows = [
+        # alice: warned in acme and in beta; the one due last (beta) stays
+        ("acme", "alice", NOW, NOW - 90 * day, NOW, NOW + 7 * day),
+        ("beta", "Alice", NOW, NOW - 80 * day, NOW + day, NOW + 8 * day),
+        # bob: warned in acme, not yet warned in beta: the unwarned one stays
+        ("acme", "bob", NOW, NOW - 90 * day, NOW, NOW + 7 * day),
+        ("beta", "BOB", NOW + day, NOW - 90 * day, None, None),
+        ("gamma", "bob", NOW, NOW - 95 * day, NOW, NOW + 9 * day),
+        # carol: one flag, untouched
+        ("acme", "carol", NOW, NOW - 90 * day, NOW, NOW + 7 * day),
+    ]
+    engine = engine_for(url)
+    with engine.begin() as conn:
+        conn.execute(
+            flags_table.insert(),
+            [
+                {
+                    "org": org,
+                    "login": login,
+                    "flagged_at": flagged,
+                    "reference_at": reference,
+                    "warned_at": warned,
+                    "due_at": due,
+                }
+                for org, login, flagged, reference, warned, due in rows
+            ],
+        )
+    engine.dispose()
+
+    store = SqlStore(url)
+    kept = {(f.org, f.login): f for f in store.all_flags()}
+    assert kept == {
+        ("beta", "Alice"): Flag("beta", "Alice", NOW, NOW - 80 * day, NOW + day, NOW + 8 * day),
+        ("beta", "BOB"): Flag("beta", "BOB", NOW + day, NOW - 90 * day, None, None),
+        ("acme", "carol"): Flag("acme", "carol", NOW, NOW - 90 * day, NOW, NOW + 7 * day),
+    }
+    assert store.exemptions(NOW) == {}
+    store.close()
+    assert revision(url) == HEAD_REVISION == "0003"
+    assert tables(url) == ALL_TABLES
+
+
+def test_exemptions_are_one_per_person_whatever_the_case(url: str) -> None:
+    """The migrated exemptions table keeps one row per login, case-insensitively."""
+    store = SqlStore(url)
+    until = NOW + timedelta(days=30)
+    store.commit(exempt=[Exemption("Dana", until, "back from leave", "admin", NOW)])
+    store.commit(exempt=[Exemption("dana", until + timedelta(days=1), "again", "root", NOW)])
+    assert store.exemptions(NOW) == {
+        "dana": Exemption("dana", until + timedelta(days=1), "again", "root", NOW)
+    }
+    store.close()
+    engine = engine_for(url)
+    try:
+        with pytest.raises(sa.exc.IntegrityError), engine.begin() as conn:
+            conn.execute(
+                sa.text(
+                    'INSERT INTO exemptions (login_key, login, until, reason, "by", at)'
+                    " VALUES ('dana', 'DANA', :at, 'r', 'b', :at)"
+                ),
+                {"at": naive(NOW)},
+            )
+    finally:
+        engine.dispose()

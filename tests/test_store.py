@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from reaper.domain import Flag
 from reaper.errors import StateStoreError
-from reaper.store import AuditEntry, CancelIntent, SqlStore
+from reaper.store import AuditEntry, CancelIntent, Exemption, SqlStore
 from reaper.store.schema import intents_table
 from tests.postgres import postgres_url_fixture, state_url_fixture  # noqa: F401
 
@@ -160,3 +160,71 @@ def test_unreachable_store_is_a_clear_error() -> None:
         SqlStore("postgresql://reaper:hunter2@127.0.0.1:1/reaper")
     assert "hunter2" not in str(caught.value)
     assert "127.0.0.1" in str(caught.value)
+
+
+def test_flags_of_finds_a_person_in_every_scope_whatever_the_case(store: SqlStore) -> None:
+    """flags_of lists one login's flags in every org and enterprise, case-insensitively."""
+    store.commit(
+        add=[
+            a_flag("Alice"),
+            a_flag("alice", org="enterprise:big"),
+            a_flag("alicia"),
+            a_flag("bob", org="other"),
+        ]
+    )
+    assert store.flags_of("ALICE") == [a_flag("Alice"), a_flag("alice", org="enterprise:big")]
+    assert store.flags_of("nobody") == []
+
+
+def test_exemptions_run_until_their_date_and_the_latest_replaces(store: SqlStore) -> None:
+    """An exemption counts while its end is ahead; a new one for the same person replaces it."""
+    first = Exemption("Alice", NOW + 30 * DAY, "back from leave", "root", NOW)
+    other = Exemption("bob", NOW + DAY, "asked to keep it", "U123", NOW)
+    store.commit(exempt=[first, other])
+    assert store.exemptions(NOW) == {"alice": first, "bob": other}
+    assert store.exemptions(NOW + DAY) == {"alice": first}  # bob's ends exactly then
+    again = Exemption("ALICE", NOW + 40 * DAY, "again", "admin", NOW + 10 * DAY)
+    store.commit(exempt=[again])
+    assert store.exemptions(NOW + 35 * DAY) == {"alice": again}
+
+
+def test_exemptions_commit_with_flags_and_audit_or_not_at_all(store: SqlStore) -> None:
+    """An exemption is written in the commit's transaction: a failing commit keeps none."""
+    store.commit(add=[a_flag("alice")])
+    exemption = Exemption("alice", NOW + DAY, "reinstated", "root", NOW)
+    with pytest.raises(StateStoreError):
+        store.commit(add=[a_flag("alice")], exempt=[exemption])  # a duplicate flag
+    assert store.exemptions(NOW) == {}
+    store.commit(
+        remove=store.flags_of("alice"),
+        audit=[AuditEntry(NOW, "acme", "alice", "seat.reinstated", "asked by root")],
+        exempt=[exemption],
+    )
+    assert store.all_flags() == []
+    assert store.exemptions(NOW) == {"alice": exemption}
+
+
+def test_exemption_text_is_scrubbed_of_secrets(store: SqlStore) -> None:
+    """Who asked and why are stored without anything shaped like a token."""
+    token = "ghp_" + "S" * 36
+    store.commit(exempt=[Exemption("alice", NOW + DAY, f"see {token}", f"bot {token}", NOW)])
+    stored = store.exemptions(NOW)["alice"]
+    assert token not in stored.reason + stored.by
+    assert stored.reason.startswith("see ")
+
+
+def test_audit_log_filters_by_person_time_and_count(store: SqlStore) -> None:
+    """audit_log selects one login case-insensitively, entries since a moment, the first N."""
+    entries = [
+        AuditEntry(NOW, "acme", "Alice", "seat.flagged", "idle 70 days"),
+        AuditEntry(NOW + DAY, "other", None, "scan.incomplete", "503"),
+        AuditEntry(NOW + 7 * DAY, "enterprise:big", "alice", "seat.cancelled", "due"),
+        AuditEntry(NOW + 8 * DAY, "acme", "bob", "seat.flagged", "idle"),
+    ]
+    store.commit(audit=entries)
+    assert store.audit_log(login="ALICE") == [entries[0], entries[2]]
+    assert store.audit_log(since=NOW + DAY) == entries[1:]
+    assert store.audit_log(login="alice", since=NOW + DAY) == [entries[2]]
+    assert store.audit_log(org="acme", limit=1) == [entries[0]]
+    assert store.audit_log(limit=2) == entries[:2]
+    assert store.audit_log() == entries

@@ -90,3 +90,16 @@ lock_table = sa.Table(
     sa.Column("holder", sa.Text, nullable=False),
     sa.Column("acquired_at", UTCDateTime(), nullable=False),
 )
+
+# People the reaper leaves alone until ``until`` (reinstated, or kept on request): one row
+# per person, ``login_key`` being the login case-folded and ``login`` as it was given.
+exemptions_table = sa.Table(
+    "exemptions",
+    metadata,
+    sa.Column("login_key", sa.String(100), primary_key=True),
+    sa.Column("login", sa.String(100), nullable=False),
+    sa.Column("until", UTCDateTime(), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("by", sa.String(200), nullable=False),
+    sa.Column("at", UTCDateTime(), nullable=False),
+)

@@ -1,4 +1,4 @@
-"""The state store: flags, the audit log, cancel intents and scans in SQL (SQLite or PostgreSQL).
+"""The state store: flags, audit log, intents, scans, exemptions in SQL (SQLite or PostgreSQL).
 
 SQLAlchemy Core keeps one set of queries for both engines; the schema is brought to the
 newest revision by alembic on first use (``reaper.store.migrate``). Every change of one step
@@ -21,9 +21,10 @@ from reaper.errors import StateStoreError
 from reaper.redact import scrub
 from reaper.store.lock import LockInfo, acquire, mutex_for
 from reaper.store.migrate import MIGRATION_WAIT_SECONDS, upgrade_to_head
-from reaper.store.records import AuditEntry, CancelIntent
+from reaper.store.records import AuditEntry, CancelIntent, Exemption
 from reaper.store.schema import (
     audit_table,
+    exemptions_table,
     flags_table,
     intents_table,
     lock_table,
@@ -51,7 +52,7 @@ def _utc_now() -> datetime:
 
 
 class SqlStore:
-    """Flags, audit log, cancel intents and scans behind one SQLAlchemy engine.
+    """Flags, audit log, cancel intents, scans and exemptions behind one SQLAlchemy engine.
 
     ``clock`` stamps only the lock's display row (``reaper_lock.acquired_at``);
     ``migration_wait`` bounds the wait for another process's lock when the schema is behind.
@@ -104,6 +105,27 @@ class SqlStore:
             rows = conn.execute(sa.select(flags_table).order_by("org", "login")).all()
         return [Flag(**row._asdict()) for row in rows]
 
+    def flags_of(self, login: str) -> list[Flag]:
+        """Every flag of one person (login compared case-insensitively), in any scope."""
+        query = (
+            sa.select(flags_table)
+            .where(sa.func.lower(flags_table.c.login) == login.lower())
+            .order_by(flags_table.c.org, flags_table.c.login)
+        )
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        return [Flag(**row._asdict()) for row in rows]
+
+    def exemptions(self, now: datetime) -> dict[str, Exemption]:
+        """The exemptions still running at ``now`` (``until`` later), keyed by casefolded login."""
+        query = sa.select(exemptions_table).where(exemptions_table.c.until > now)
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        return {
+            row.login.casefold(): Exemption(row.login, row.until, row.reason, row.by, row.at)
+            for row in rows
+        }
+
     def commit(
         self,
         *,
@@ -114,13 +136,15 @@ class SqlStore:
         close_intents: Iterable[tuple[str, str, str]] = (),
         close_at: datetime | None = None,
         scans: Iterable[tuple[str, int, datetime]] = (),
+        exempt: Iterable[Exemption] = (),
     ) -> None:
-        """Change flags, audit log, cancel intents and scans, all in one transaction.
+        """Change flags, audit log, cancel intents, scans and exemptions in one transaction.
 
         ``close_intents`` holds (org, login, outcome): every unresolved intent of that user is
         resolved with that outcome at ``close_at``. Closing happens before ``open_intents``
         are inserted, so one commit can settle an old intent and record a new one.
         ``scans`` holds (org, seats, scanned_at) of complete scans; each replaces the org's last.
+        ``exempt`` holds exemptions; each replaces the person's (logins compared casefolded).
         """
         added = [_flag_row(flag) for flag in add]
         removed = list(remove)
@@ -128,6 +152,7 @@ class SqlStore:
         opened = [_intent_row(intent) for intent in open_intents]
         closed = list(close_intents)
         scanned = list(scans)
+        exemptions = {e.login.casefold(): _exemption_row(e) for e in exempt}
         if closed and close_at is None:
             raise ValueError("close_intents needs close_at")
         with self._connect() as conn:
@@ -158,6 +183,13 @@ class SqlStore:
                 conn.execute(
                     sa.insert(scans_table).values(org=org, seats=seats, scanned_at=scanned_at)
                 )
+            if exemptions:
+                conn.execute(
+                    sa.delete(exemptions_table).where(
+                        exemptions_table.c.login_key.in_(list(exemptions))
+                    )
+                )
+                conn.execute(sa.insert(exemptions_table), list(exemptions.values()))
 
     def unresolved_intents(self, org: str | None = None) -> list[CancelIntent]:
         """Cancels sent but not yet confirmed, oldest first (of one org, or of all)."""
@@ -206,13 +238,30 @@ class SqlStore:
                 conn.execute(sa.insert(audit_table), marked)
         return len(marked)
 
-    def audit_log(self, *, org: str | None = None, limit: int = 1000) -> list[AuditEntry]:
-        """Return the audit log, oldest first."""
+    def audit_log(
+        self,
+        *,
+        org: str | None = None,
+        login: str | None = None,
+        since: datetime | None = None,
+        limit: int | None = None,
+    ) -> list[AuditEntry]:
+        """Return the audit log, oldest first (in the order it was written).
+
+        ``org`` keeps one scope key; ``login`` one person (case-insensitively); ``since``
+        the entries at or after that moment; ``limit`` the first that many.
+        """
         query = sa.select(audit_table).order_by(audit_table.c.id)
         if org is not None:
             query = query.where(audit_table.c.org == org)
+        if login is not None:
+            query = query.where(sa.func.lower(audit_table.c.login) == login.lower())
+        if since is not None:
+            query = query.where(audit_table.c.at >= since)
+        if limit is not None:
+            query = query.limit(limit)
         with self._connect() as conn:
-            rows = conn.execute(query.limit(limit)).all()
+            rows = conn.execute(query).all()
         return [AuditEntry(r.at, r.org, r.login, r.event, r.reason) for r in rows]
 
     @contextmanager
@@ -290,6 +339,18 @@ def _flag_row(flag: Flag) -> dict[str, Any]:
 
 def _intent_row(intent: CancelIntent) -> dict[str, Any]:
     return {"org": intent.org, "login": intent.login, "requested_at": intent.requested_at}
+
+
+def _exemption_row(exemption: Exemption) -> dict[str, Any]:
+    """One exemption row; who asked and why are free text, scrubbed like audit reasons."""
+    return {
+        "login_key": exemption.login.casefold(),
+        "login": exemption.login,
+        "until": exemption.until,
+        "reason": scrub(exemption.reason)[:2000],
+        "by": scrub(exemption.by)[:200],
+        "at": exemption.at,
+    }
 
 
 def _audit_row(entry: AuditEntry) -> dict[str, Any]:
