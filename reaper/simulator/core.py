@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import threading
+import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Self
 
@@ -35,6 +36,13 @@ class Simulator:
 
     ``clock`` returns the simulated "now" as an aware UTC datetime; it dates cancellations
     (``pending_cancellation_date``), new seats, Slack message timestamps and rate-limit resets.
+
+    ``latency`` (also settable later as ``sim.latency``) is how many real seconds the GitHub
+    side waits before answering each request, faults included: a stand-in for the round trip
+    to GitHub in benchmarks. Requests wait in parallel, holding no lock; Slack is not delayed.
+
+    Seats live in a scope: an org's login, or ``"enterprise:<slug>"`` for grants made at an
+    enterprise (``reaper.domain.enterprise_scope``). Every seat method takes either.
     """
 
     def __init__(
@@ -44,7 +52,9 @@ class Simulator:
         slack_bot_token: str = SIM_SLACK_BOT_TOKEN,
         clock: Callable[[], datetime] = _utc_now,
         rate_limit: int = 5000,
+        latency: float = 0.0,
     ) -> None:
+        self.latency = latency
         self._server = LoopbackServer(self._dispatch)
         # Test hooks, called in the server thread: before a request is handled (return True
         # to hang up without handling it), and after it changed the simulated state but
@@ -102,6 +112,14 @@ class Simulator:
 
     # -- GitHub state ------------------------------------------------------------------------
 
+    def add_enterprise(self, slug: str, *, plan_type: str = "enterprise") -> None:
+        """Create an enterprise with no orgs and no enterprise-level grants.
+
+        Its grants live in the scope ``"enterprise:<slug>"``; add orgs to it with
+        ``add_org(..., enterprise=slug)``.
+        """
+        self._github.add_enterprise(slug, plan_type=plan_type)
+
     def add_org(
         self,
         org: str,
@@ -109,18 +127,24 @@ class Simulator:
         seat_management_setting: str = "assign_selected",
         plan_type: str = "business",
         public_code_suggestions: str = "block",
+        enterprise: str | None = None,
     ) -> None:
-        """Create an organisation with Copilot enabled and no seats."""
+        """Create an organisation with Copilot enabled and no seats.
+
+        ``enterprise`` (a slug already added with ``add_enterprise``) makes the org one of that
+        enterprise's: its seat records then also appear in the enterprise's list.
+        """
         self._github.add_org(
             org,
             seat_management_setting=seat_management_setting,
             plan_type=plan_type,
             public_code_suggestions=public_code_suggestions,
+            enterprise=enterprise,
         )
 
     def add_seat(
         self,
-        org: str,
+        scope: str,
         login: str,
         *,
         created_at: datetime | None = None,
@@ -130,15 +154,18 @@ class Simulator:
         editor: str | None = DEFAULT_EDITOR,
         pending_cancellation_date: date | str | None = None,
     ) -> dict[str, Any]:
-        """Give ``login`` a seat in ``org`` and return the seat JSON as it will be served.
+        """Give ``login`` a seat in ``scope`` and return the seat JSON as it will be served.
 
-        ``created_at`` defaults to the clock's now; ``team`` is the slug of the team that
-        assigned the seat (``None``: assigned directly); ``plan_type`` defaults to the org's.
-        ``last_authenticated_at`` follows ``last_activity_at``; ``editor`` is reported only
-        when there is activity, as GitHub nulls both together.
+        ``scope`` is an org's login or ``"enterprise:<slug>"``. ``created_at`` defaults to the
+        clock's now; ``team`` is the slug of the team that assigned the seat (``None``:
+        assigned directly); in an enterprise it is an enterprise team, and a user may hold a
+        direct grant and grants through several enterprise teams there (an org: one seat a
+        user). Enterprise-level records have ``organization: null``. ``plan_type`` defaults to
+        the org's or enterprise's. ``last_authenticated_at`` follows ``last_activity_at``;
+        ``editor`` is reported only when there is activity, as GitHub nulls both together.
         """
         return self._github.add_seat(
-            org,
+            scope,
             login,
             created_at=created_at,
             last_activity_at=last_activity_at,
@@ -148,26 +175,43 @@ class Simulator:
             pending_cancellation_date=pending_cancellation_date,
         )
 
-    def add_raw_seat(self, org: str, record: Any) -> None:
-        """Append ``record`` to the org's seat list, served verbatim (for malformed data)."""
+    def add_raw_seat(self, scope: str, record: Any) -> None:
+        """Append ``record`` to the scope's seat list, served verbatim (for malformed data)."""
         with self._github.lock:
-            self._github.org(org).seats.append(copy.deepcopy(record))
+            self._github.holder(scope).seats.append(copy.deepcopy(record))
 
     def set_activity(
-        self, org: str, login: str, at: datetime, *, editor: str | None = None
+        self,
+        scope: str,
+        login: str,
+        at: datetime,
+        *,
+        editor: str | None = None,
+        team: str | None = None,
     ) -> None:
-        """Record Copilot use: sets ``last_activity_at`` and ``last_authenticated_at``."""
-        self._github.set_activity(org, login, at, editor)
+        """Record Copilot use: sets ``last_activity_at`` and ``last_authenticated_at``.
 
-    def remove_seat(self, org: str, login: str) -> None:
-        """Remove ``login``'s seat from ``org`` altogether."""
-        self._github.remove_seat(org, login)
+        ``team`` picks one of a user's several enterprise-level grants (see ``seat``).
+        """
+        self._github.set_activity(scope, login, at, editor, team)
 
-    def seat(self, org: str, login: str) -> dict[str, Any] | None:
-        """The seat JSON of ``login`` in ``org`` as currently served, or ``None``."""
+    def remove_seat(self, scope: str, login: str, *, team: str | None = None) -> None:
+        """Remove ``login``'s seat from ``scope`` altogether (``team``: see ``seat``)."""
+        self._github.remove_seat(scope, login, team)
+
+    def seat(self, scope: str, login: str, *, team: str | None = None) -> dict[str, Any] | None:
+        """The seat JSON of ``login`` in ``scope`` as currently served, or ``None``.
+
+        With ``team``, the grant through that team; without, the user's direct grant, else
+        their first (an enterprise may hold several grants of one user; an org holds one).
+        """
         with self._github.lock:
-            record = self._github.org(org).find(login)
-            return copy.deepcopy(record)
+            return copy.deepcopy(self._github.holder(scope).find(login, team))
+
+    def grants(self, scope: str, login: str) -> list[dict[str, Any]]:
+        """Every record of ``login`` in ``scope`` itself (an enterprise: its own grants only)."""
+        with self._github.lock:
+            return copy.deepcopy(self._github.holder(scope).grants(login))
 
     # -- faults and records ------------------------------------------------------------------
 
@@ -224,6 +268,8 @@ class Simulator:
     def _dispatch(self, request: RecordedRequest) -> Response | None:
         with self._requests_lock:
             self._requests.append(request)
+        if self.latency > 0 and not request.path.startswith("/slack/"):
+            time.sleep(self.latency)  # the simulated round trip; no lock is held here
         if self.before_request is not None and self.before_request(request):
             return None  # the hook asked to hang up without handling the request
         fault = self._faults.take(request.method, request.path)

@@ -1,18 +1,28 @@
-"""The GitHub side: organisations and Copilot seats in memory, served like GitHub's REST API."""
+"""The GitHub side: orgs, enterprises and Copilot seats in memory, served like GitHub's API.
+
+The enterprise endpoints are answered in ``reaper.simulator.enterprise``.
+"""
 
 from __future__ import annotations
 
 import copy
-import math
 import re
 import threading
 import uuid
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
+from reaper.domain import is_enterprise, scope_name
+from reaper.simulator import enterprise as enterprise_api
 from reaper.simulator import github_objects as objects
+from reaper.simulator.github_http import (
+    DOCS,
+    REST_DOCS,
+    error,
+    seat_page,
+    selected_usernames,
+)
+from reaper.simulator.scopes import Enterprise, Org
 from reaper.simulator.server import Response, json_response, text_response
 
 if TYPE_CHECKING:
@@ -20,10 +30,10 @@ if TYPE_CHECKING:
 
     from reaper.simulator.server import RecordedRequest
 
+__all__ = ["API_VERSIONS", "DEFAULT_EDITOR", "DOCS", "Enterprise", "GitHubApi", "Org", "error"]
+
 DEFAULT_EDITOR = "vscode/1.95.0/copilot/1.250.0"
 API_VERSIONS = ("2022-11-28", "2026-03-10")
-DOCS = "https://docs.github.com/rest/copilot/copilot-user-management"
-REST_DOCS = "https://docs.github.com/rest"
 _NO_USER_AGENT = (
     "Request forbidden by administrative rules. Please make sure your request has a User-Agent "
     "header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
@@ -32,34 +42,6 @@ _SEATS = re.compile(r"^/orgs/(?P<org>[^/]+)/copilot/billing/seats$")
 _BILLING = re.compile(r"^/orgs/(?P<org>[^/]+)/copilot/billing$")
 _MEMBER = re.compile(r"^/orgs/(?P<org>[^/]+)/members/(?P<user>[^/]+)/copilot$")
 _USERS = re.compile(r"^/orgs/(?P<org>[^/]+)/copilot/billing/selected_users$")
-
-
-def error(status: int, message: str, docs: str = DOCS) -> Response:
-    """A GitHub ``basic-error`` response."""
-    return json_response(
-        status, {"message": message, "documentation_url": docs, "status": str(status)}
-    )
-
-
-@dataclass
-class Org:
-    """One organisation's Copilot subscription and its seat records, in list order."""
-
-    login: str
-    seat_management_setting: str
-    plan_type: str
-    public_code_suggestions: str
-    seats: list[Any] = field(default_factory=list)
-
-    def find(self, login: str) -> dict[str, Any] | None:
-        """The seat record of ``login`` (case-insensitive), if any."""
-        wanted = login.lower()
-        for record in self.seats:
-            name = objects.login_of(record)
-            if name is not None and name.lower() == wanted:
-                assert isinstance(record, dict)
-                return record
-        return None
 
 
 class GitHubApi:
@@ -79,6 +61,7 @@ class GitHubApi:
         self.rate_limit = rate_limit
         self.lock = threading.RLock()
         self.orgs: dict[str, Org] = {}
+        self.enterprises: dict[str, Enterprise] = {}
         self._used = 0
         self._reset: datetime | None = None
 
@@ -91,6 +74,24 @@ class GitHubApi:
         except KeyError:
             raise KeyError(f"unknown org {login!r}: call add_org() first") from None
 
+    def enterprise(self, slug: str) -> Enterprise:
+        """The enterprise ``slug``; ``KeyError`` if it was never added."""
+        try:
+            return self.enterprises[slug.lower()]
+        except KeyError:
+            raise KeyError(f"unknown enterprise {slug!r}: call add_enterprise() first") from None
+
+    def holder(self, scope: str) -> Org | Enterprise:
+        """Where the grants of a scope key live: an org login, or ``enterprise:<slug>``."""
+        return self.enterprise(scope_name(scope)) if is_enterprise(scope) else self.org(scope)
+
+    def add_enterprise(self, slug: str, *, plan_type: str = "enterprise") -> None:
+        """Create an enterprise with no member orgs and no enterprise-level grants."""
+        with self.lock:
+            if slug.lower() in self.enterprises:
+                raise ValueError(f"enterprise {slug!r} already exists")
+            self.enterprises[slug.lower()] = Enterprise(slug, plan_type)
+
     def add_org(
         self,
         login: str,
@@ -98,52 +99,72 @@ class GitHubApi:
         seat_management_setting: str = "assign_selected",
         plan_type: str = "business",
         public_code_suggestions: str = "block",
+        enterprise: str | None = None,
     ) -> None:
         """Create an organisation with a Copilot subscription and no seats."""
         with self.lock:
             if login.lower() in self.orgs:
                 raise ValueError(f"org {login!r} already exists")
+            owner = self.enterprise(enterprise) if enterprise is not None else None
             self.orgs[login.lower()] = Org(
-                login, seat_management_setting, plan_type, public_code_suggestions
-            )
-
-    def add_seat(self, org: str, login: str, **fields: Any) -> dict[str, Any]:
-        """Give ``login`` a seat in ``org``; see ``Simulator.add_seat`` for the fields."""
-        with self.lock:
-            owner = self.org(org)
-            if owner.find(login) is not None:
-                raise ValueError(f"{login!r} already has a seat in {org!r}")
-            record = objects.seat(
-                owner.login,
                 login,
-                created_at=fields.get("created_at") or self.clock(),
-                last_activity_at=fields.get("last_activity_at"),
-                team_slug=fields.get("team"),
-                plan_type=fields.get("plan_type") or owner.plan_type,
-                editor=fields.get("editor", DEFAULT_EDITOR),
-                pending_cancellation_date=fields.get("pending_cancellation_date"),
+                seat_management_setting,
+                plan_type,
+                public_code_suggestions,
+                enterprise=None if owner is None else owner.slug,
             )
+            if owner is not None:
+                owner.orgs.append(login.lower())
+
+    def add_seat(self, scope: str, login: str, **fields: Any) -> dict[str, Any]:
+        """Give ``login`` a seat in ``scope``; see ``Simulator.add_seat`` for the fields."""
+        with self.lock:
+            owner = self.holder(scope)
+            team = fields.get("team") or None
+            common = {
+                "created_at": fields.get("created_at") or self.clock(),
+                "last_activity_at": fields.get("last_activity_at"),
+                "team_slug": team,
+                "plan_type": fields.get("plan_type") or owner.plan_type,
+                "editor": fields.get("editor", DEFAULT_EDITOR),
+                "pending_cancellation_date": fields.get("pending_cancellation_date"),
+            }
+            if isinstance(owner, Enterprise):
+                if any(
+                    (objects.team_of(r) or "").lower() == (team or "").lower()
+                    for r in owner.grants(login)
+                ):
+                    how = f"through {team!r}" if team else "directly"
+                    raise ValueError(f"{login!r} already has a seat {how} in {scope!r}")
+                record = objects.seat(None, login, enterprise=owner.slug, **common)
+            else:
+                if owner.find(login) is not None:
+                    raise ValueError(f"{login!r} already has a seat in {scope!r}")
+                record = objects.seat(owner.login, login, **common)
             owner.seats.append(record)
             return copy.deepcopy(record)
 
-    def set_activity(self, org: str, login: str, at: datetime, editor: str | None) -> None:
-        """Record that ``login`` used Copilot at ``at``."""
+    def set_activity(
+        self, scope: str, login: str, at: datetime, editor: str | None, team: str | None = None
+    ) -> None:
+        """Record that ``login`` used Copilot at ``at`` (on the grant ``team`` picks)."""
         with self.lock:
-            record = self._existing(org, login)
+            record = self.existing(scope, login, team)
             record["last_activity_at"] = record["last_authenticated_at"] = objects.iso(at)
             record["updated_at"] = objects.iso(at)
             record["last_activity_editor"] = editor or DEFAULT_EDITOR
 
-    def remove_seat(self, org: str, login: str) -> None:
+    def remove_seat(self, scope: str, login: str, team: str | None = None) -> None:
         """Take ``login``'s seat away entirely, as if the cancellation took effect."""
         with self.lock:
-            owner = self.org(org)
-            owner.seats.remove(self._existing(org, login))
+            self.holder(scope).seats.remove(self.existing(scope, login, team))
 
-    def _existing(self, org: str, login: str) -> dict[str, Any]:
-        record = self.org(org).find(login)
+    def existing(self, scope: str, login: str, team: str | None = None) -> dict[str, Any]:
+        """The record of ``login`` in ``scope`` (see ``scopes.pick``); ``KeyError`` if none."""
+        record = self.holder(scope).find(login, team)
         if record is None:
-            raise KeyError(f"{login!r} has no seat in {org!r}")
+            through = f" through {team!r}" if team else ""
+            raise KeyError(f"{login!r} has no seat{through} in {scope!r}")
         return record
 
     # -- HTTP --------------------------------------------------------------------------------
@@ -205,6 +226,8 @@ class GitHubApi:
 
     def _route(self, request: RecordedRequest) -> Response:
         method, path = request.method, request.path
+        if path.startswith(enterprise_api.PREFIX):
+            return enterprise_api.route(self, request)
         if method == "GET" and (match := _SEATS.match(path)):
             return self._list_seats(request, match["org"])
         if method == "GET" and (match := _BILLING.match(path)):
@@ -219,32 +242,7 @@ class GitHubApi:
         org = self.orgs.get(org_name.lower())
         if org is None:
             return error(404, "Not Found")
-        try:
-            page = max(1, int(request.query.get("page", ["1"])[0] or 1))
-            per_page = min(100, max(1, int(request.query.get("per_page", ["50"])[0] or 50)))
-        except ValueError:
-            return error(400, "Invalid page or per_page parameter")
-        total = len(org.seats)
-        start = (page - 1) * per_page
-        body = {"total_seats": total, "seats": copy.deepcopy(org.seats[start : start + per_page])}
-        last = max(1, math.ceil(total / per_page))
-        links: list[tuple[str, int]] = []
-        if page > 1:
-            links.append(("prev", min(page - 1, last)))
-        if page < last:
-            links += [("next", page + 1), ("last", last)]
-        if page > 1:
-            links.append(("first", 1))
-        headers = {"Link": self._link_header(request, links)} if links else {}
-        return json_response(200, body, headers)
-
-    def _link_header(self, request: RecordedRequest, links: list[tuple[str, int]]) -> str:
-        kept = [(k, v) for k, values in request.query.items() if k != "page" for v in values]
-        base = f"{self.base_url()}{request.path}"
-        return ", ".join(
-            f'<{base}?{urlencode([*kept, ("page", str(number))])}>; rel="{rel}"'
-            for rel, number in links
-        )
+        return seat_page(request, org.seats, len(org.seats), self.base_url())
 
     def _billing(self, org_name: str) -> Response:
         org = self.orgs.get(org_name.lower())
@@ -274,14 +272,9 @@ class GitHubApi:
         org = self.orgs.get(org_name.lower())
         if org is None:
             return error(404, "Not Found")
-        if request.body and request.json is None:
-            return error(400, "Problems parsing JSON", REST_DOCS)
-        names = request.json.get("selected_usernames") if isinstance(request.json, dict) else None
-        if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
-            return error(
-                422,
-                'Invalid request.\n\n"selected_usernames" must be a non-empty array of strings.',
-            )
+        names = selected_usernames(request)
+        if isinstance(names, Response):
+            return names
         if org.seat_management_setting != "assign_selected":
             return error(422, "Copilot seat management is not set to assign selected users.")
         if request.method == "POST":

@@ -1,9 +1,9 @@
 """JSON objects shaped like GitHub's: users, organisations, teams and Copilot seats.
 
 The shapes follow GitHub's published OpenAPI description (``simple-user``,
-``organization-simple``, ``team`` and ``copilot-seat-details``), so every required field is
-present. URLs inside the objects point at github.com as GitHub's would; they are data, never
-followed.
+``organization-simple``, ``team``, ``enterprise-team`` and ``copilot-seat-details``), so every
+required field is present. URLs inside the objects point at github.com as GitHub's would;
+they are data, never followed.
 """
 
 from __future__ import annotations
@@ -122,8 +122,33 @@ def team(org: str, slug: str) -> dict[str, Any]:
     }
 
 
+def enterprise_team(enterprise: str, slug: str, created_at: datetime) -> dict[str, Any]:
+    """An ``enterprise-team`` object for team ``slug`` of enterprise ``enterprise``.
+
+    It lacks the org team's ``node_id``, ``permission`` and ``parent``, and the org team lacks
+    its ``group_id`` and dates, so each matches exactly one branch of ``assigning_team``'s
+    ``oneOf``.
+    """
+    url = f"{API}/enterprises/{enterprise}/teams/{slug}"
+    return {
+        "id": stable_id("enterprise-team", f"{enterprise}/{slug}"),
+        "name": team_name(slug),
+        "slug": slug,
+        "url": url,
+        "sync_to_organizations": "disabled",
+        "organization_selection_type": "disabled",
+        "group_id": None,
+        "group_name": None,
+        "html_url": f"{WEB}/enterprises/{enterprise}/teams/{slug}",
+        "members_url": f"{url}/memberships{{/member}}",
+        "created_at": iso(created_at),
+        "updated_at": iso(created_at),
+        "notification_setting": "notifications_enabled",
+    }
+
+
 def seat(
-    org: str,
+    org: str | None,
     login: str,
     *,
     created_at: datetime,
@@ -132,8 +157,12 @@ def seat(
     plan_type: str,
     editor: str | None,
     pending_cancellation_date: date | str | None,
+    enterprise: str | None = None,
 ) -> dict[str, Any]:
     """A ``copilot-seat-details`` object for ``login``'s seat in ``org``.
+
+    With ``enterprise`` (and ``org`` ``None``) it is an enterprise-level grant: ``organization``
+    is null, and ``team_slug`` names an enterprise team (an ``enterprise-team`` object).
 
     The editor is reported only with activity: GitHub nulls both together. A seat assigned
     directly (no ``team_slug``) has no ``assigning_team`` key at all, as in GitHub's published
@@ -156,11 +185,20 @@ def seat(
         "updated_at": iso(updated),
         "last_activity_at": iso_or_none(last_activity_at),
         "last_activity_editor": editor if active else None,
-        "organization": organization(org),
+        "organization": None if org is None else organization(org),
     }
-    if team_slug:
+    if team_slug and enterprise is not None:
+        record["assigning_team"] = enterprise_team(enterprise, team_slug, created_at)
+    elif team_slug and org is not None:
         record["assigning_team"] = team(org, team_slug)
     return record
+
+
+def team_of(record: Any) -> str | None:
+    """The slug of the team that granted a seat record, or ``None`` for a direct grant."""
+    team = record.get("assigning_team") if isinstance(record, dict) else None
+    slug = team.get("slug") if isinstance(team, dict) else None
+    return slug if isinstance(slug, str) else None
 
 
 def seat_breakdown(records: list[Any], now: datetime) -> dict[str, int]:

@@ -26,7 +26,8 @@ class RecordedRequest:
 
     ``query`` maps each query parameter to all its values, in order (``parse_qs`` with blank
     values kept). ``headers`` has lower-cased names; repeated headers are joined with ``", "``.
-    ``json`` is the parsed body when the body is valid JSON, else ``None``.
+    ``json`` is the parsed body when the body is valid JSON, else ``None``. ``received_at`` is
+    ``time.monotonic()`` when the request was read, before any simulated latency.
     """
 
     method: str
@@ -37,6 +38,7 @@ class RecordedRequest:
     json: Any
     base_url: str = ""
     query_string: str = ""
+    received_at: float = 0.0
 
     @property
     def url(self) -> str:
@@ -171,6 +173,7 @@ class _Handler(BaseHTTPRequestHandler):
             json=parsed,
             base_url=self.server.base_url,
             query_string=parts.query,
+            received_at=time.monotonic(),
         )
 
     def _serve(self) -> None:
