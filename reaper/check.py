@@ -8,7 +8,7 @@ from slack_sdk.errors import SlackClientError
 
 from reaper.errors import ReaperError
 from reaper.github import GitHubClient
-from reaper.github.preflight import preflight
+from reaper.github.preflight import preflight, preflight_enterprise
 from reaper.slack.transport import SlackCallError, call, web_client, webhook_client
 from reaper.store import SqlStore
 
@@ -44,7 +44,7 @@ def run_checks(settings: Settings, out: TextIO) -> int:
 
 
 def github_checks(settings: Settings) -> list[tuple[bool, str]]:
-    """Preflight every org: (ready, one line saying so or what stands in the way)."""
+    """Preflight every org and the enterprise: (ready, one line saying so or what is wrong)."""
     client = GitHubClient(
         base_url=settings.github_api_url,
         token=settings.github_token.get_secret_value(),
@@ -64,6 +64,14 @@ def github_checks(settings: Settings) -> list[tuple[bool, str]]:
             else:
                 plan = status.plan_type or "unknown plan"
                 results.append((True, f"{org}: token accepted, Copilot {plan}, seats cancellable"))
+        if settings.github_enterprise is not None:
+            slug = settings.github_enterprise
+            token = settings.github_token.get_secret_value()
+            problem = preflight_enterprise(client, slug, token)
+            if problem is not None:
+                results.append((False, problem))
+            else:
+                results.append((True, f"enterprise {slug}: token accepted on its seat endpoints"))
     return results
 
 

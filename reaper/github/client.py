@@ -1,4 +1,8 @@
-"""HTTP access to GitHub's Copilot seat endpoints: headers, retries, rate limits, paging."""
+"""HTTP access to GitHub's Copilot seat endpoints: headers, retries, rate limits, paging.
+
+The seat methods take a scope key (``reaper.domain``): an org's login, or
+``enterprise:<slug>`` for the enterprise endpoints.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +11,24 @@ import time
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import quote, urlsplit
 
 import httpx
 import tenacity
 
 from reaper import __version__
+from reaper.domain import is_enterprise, scope_label, scope_name
 from reaper.errors import (
     BadResponseError,
     DeadlineExceededError,
-    GitHubAuthError,
     GitHubError,
     GitHubNotFoundError,
     GitHubUnavailableError,
-    GitHubUnprocessableError,
 )
+from reaper.github.answers import RetryableError, json_body, message, path_of, raise_for
 from reaper.github.bounded import BodyTooLargeError, fetch
 from reaper.logs import get_logger
-from reaper.redact import snippet
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterator
@@ -37,7 +40,6 @@ SECONDARY_LIMIT_WAIT = 60.0
 SECONDARY = object()  # a secondary rate limit: no header says how long to wait
 MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MUTATION_SPACING = 1.0  # GitHub: at least a second between mutating requests
-_BODY_SNIPPET = 200
 _HEADER_NUMBER = re.compile(r"^[0-9]{1,15}$")  # rate-limit headers; anything else is ignored
 # Errors in what we send, not in the network: retrying cannot help (e.g. a newline in a token).
 _LOCAL_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
@@ -45,7 +47,11 @@ _LOCAL_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.Inva
 
 @dataclass(frozen=True, slots=True)
 class SeatPage:
-    """One page of an org's seat list, records still unparsed."""
+    """One page of a seat list (an org's or an enterprise's), records still unparsed.
+
+    ``total_seats`` is GitHub's count: seats for an org, persons for an enterprise, whose
+    list holds one record per grant.
+    """
 
     total_seats: int
     seats: list[Any]
@@ -53,15 +59,6 @@ class SeatPage:
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
-
-
-class _RetryableError(Exception):
-    """A failure worth another try; ``wait`` is the delay GitHub asked for, if any."""
-
-    def __init__(self, reason: str, wait: float | object | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.wait = wait
 
 
 class GitHubClient:
@@ -130,58 +127,96 @@ class GitHubClient:
 
     # -- endpoints -----------------------------------------------------------------------
 
-    def iter_seat_pages(self, org: str) -> Iterator[SeatPage]:
-        """Yield every page of ``org``'s seat list, following ``Link: rel="next"``."""
-        url: str | None = f"orgs/{quote(org, safe='')}/copilot/billing/seats?per_page={PER_PAGE}"
+    def iter_seat_pages(self, scope: str, *, per_page: int = PER_PAGE) -> Iterator[SeatPage]:
+        """Yield every page of the scope's seat list, following ``Link: rel="next"``."""
+        url: str | None = f"{_base(scope)}/copilot/billing/seats?per_page={per_page}"
         seen: set[str] = set()
         while url is not None:
             response = self._request("GET", url)
-            body = _json(response)
+            body = json_body(response)
             if not (
                 isinstance(body, dict)
                 and isinstance(body.get("seats"), list)
-                and isinstance(body.get("total_seats"), int)
-                and not isinstance(body["total_seats"], bool)
+                and _is_count(body.get("total_seats"))
             ):
-                raise BadResponseError(f"seat list of {org} is not a seat list")
+                raise BadResponseError(f"seat list of {scope_label(scope)} is not a seat list")
             yield SeatPage(total_seats=body["total_seats"], seats=body["seats"])
             seen.add(str(response.url))
             url = self._next_link(response, seen)
 
-    def get_seat(self, org: str, login: str) -> dict[str, Any] | None:
-        """Re-read one user's seat; ``None`` when the user holds no seat in the org."""
+    def get_seat(self, scope: str, login: str) -> dict[str, Any] | None:
+        """Re-read the one grant of ``login`` that ``scope`` itself can cancel, or ``None``.
+
+        An org: the user's seat record in the org. An enterprise: the user's direct
+        enterprise-level grant (``organization`` and ``assigning_team`` null or missing) among
+        the records the enterprise member endpoint lists. ``None`` when there is none (404).
+        """
+        if not is_enterprise(scope):
+            grants = self.get_grants(scope, login)
+            return grants[0] if grants else None
+        direct = [g for g in self.get_grants(scope, login) if _direct_enterprise_grant(g)]
+        return direct[0] if direct else None
+
+    def get_grants(self, scope: str, login: str) -> list[dict[str, Any]]:
+        """Every seat record of ``login`` that ``scope`` shows; ``[]`` when none (404).
+
+        An org: its one record of the user. An enterprise: every grant of the user in the
+        enterprise (each granting org, enterprise team or direct grant), from
+        ``GET /enterprises/{enterprise}/members/{username}/copilot``.
+        """
+        where = f"{login} in {scope_label(scope)}"
         try:
             response = self._request(
-                "GET", f"orgs/{quote(org, safe='')}/members/{quote(login, safe='')}/copilot"
+                "GET", f"{_base(scope)}/members/{quote(login, safe='')}/copilot"
             )
         except GitHubNotFoundError:
-            return None
-        body = _json(response)
-        if not isinstance(body, dict):
-            raise BadResponseError(f"seat of {login} in {org} is not an object")
-        return body
+            return []
+        body = json_body(response)
+        if not is_enterprise(scope):
+            if not isinstance(body, dict):
+                raise BadResponseError(f"seat of {where} is not an object")
+            return [body]
+        seats = body.get("seats") if isinstance(body, dict) else None
+        if not isinstance(seats, list) or not all(isinstance(s, dict) for s in seats):
+            raise BadResponseError(f"seats of {where} are not a list of seat objects")
+        return seats
 
-    def cancel_seats(self, org: str, logins: list[str]) -> int:
-        """Cancel the seats of ``logins`` in ``org``; returns how many GitHub cancelled."""
-        response = self._request(
-            "DELETE",
-            f"orgs/{quote(org, safe='')}/copilot/billing/selected_users",
-            json={"selected_usernames": logins},
-        )
-        body = _json(response)
-        cancelled = body.get("seats_cancelled") if isinstance(body, dict) else None
-        if not isinstance(cancelled, int):
-            raise BadResponseError(f"cancel answer for {org} has no seats_cancelled")
-        return cancelled
+    def cancel_seats(self, scope: str, logins: list[str]) -> int:
+        """Cancel the per-user grants of ``logins``; returns how many GitHub cancelled.
+
+        An enterprise: its direct enterprise-level grants only.
+        """
+        return self._selected_users("DELETE", scope, logins, "seats_cancelled")
+
+    def add_seats(self, scope: str, logins: list[str]) -> int:
+        """Grant (or restore) seats of ``logins`` in ``scope``; returns how many GitHub created.
+
+        An enterprise: direct enterprise-level grants. A 422 (e.g. a user GitHub will not
+        seat) raises ``GitHubUnprocessableError`` with GitHub's message.
+        """
+        return self._selected_users("POST", scope, logins, "seats_created")
 
     def org_billing(self, org: str) -> dict[str, Any]:
         """Read ``org``'s Copilot subscription settings."""
-        body = _json(self._request("GET", f"orgs/{quote(org, safe='')}/copilot/billing"))
+        body = json_body(self._request("GET", f"orgs/{quote(org, safe='')}/copilot/billing"))
         if not isinstance(body, dict):
             raise BadResponseError(f"Copilot settings of {org} are not an object")
         return body
 
     # -- plumbing ------------------------------------------------------------------------
+
+    def _selected_users(self, method: str, scope: str, logins: list[str], key: str) -> int:
+        response = self._request(
+            method,
+            f"{_base(scope)}/copilot/billing/selected_users",
+            json={"selected_usernames": logins},
+        )
+        body = json_body(response)
+        count = body.get(key) if isinstance(body, dict) else None
+        if not _is_count(count):
+            verb = "cancel" if method == "DELETE" else "add"
+            raise BadResponseError(f"{verb} answer for {scope_label(scope)} has no {key}")
+        return count
 
     def _next_link(self, response: httpx.Response, seen: set[str]) -> str | None:
         link = response.links.get("next", {}).get("url")
@@ -195,10 +230,10 @@ class GitHubClient:
         return link
 
     def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        self._check_deadline(f"{method} {_path(url)}")
+        self._check_deadline(f"{method} {path_of(url)}")
         self._pace(method)
         retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(_RetryableError),
+            retry=tenacity.retry_if_exception_type(RetryableError),
             stop=tenacity.stop_after_attempt(self._max_attempts),
             wait=self._wait,
             sleep=self._sleep,
@@ -206,9 +241,9 @@ class GitHubClient:
         )
         try:
             return retrying(self._attempt, method, url, **kwargs)
-        except _RetryableError as exc:
+        except RetryableError as exc:
             raise GitHubUnavailableError(
-                f"{method} {_path(url)} failed after {self._max_attempts} attempts: {exc.reason}"
+                f"{method} {path_of(url)} failed after {self._max_attempts} attempts: {exc.reason}"
             ) from None
 
     def _pace(self, method: str) -> None:
@@ -245,8 +280,8 @@ class GitHubClient:
 
     def _wait(self, state: tenacity.RetryCallState) -> float:
         error = state.outcome.exception() if state.outcome else None
-        reason = error.reason if isinstance(error, _RetryableError) else "retry"
-        asked = error.wait if isinstance(error, _RetryableError) else None
+        reason = error.reason if isinstance(error, RetryableError) else "retry"
+        asked = error.wait if isinstance(error, RetryableError) else None
         if isinstance(asked, float):
             delay = max(asked, 0.0)
         elif asked is SECONDARY:
@@ -269,7 +304,7 @@ class GitHubClient:
         return delay
 
     def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        where = f"{method} {_path(url)}"
+        where = f"{method} {path_of(url)}"
         self._check_deadline(where)
         deadline = time.monotonic() + self._timeout
         if self._deadline is not None:
@@ -278,14 +313,14 @@ class GitHubClient:
             response = fetch(self._http, method, url, deadline=deadline, **kwargs)
         except httpx.TimeoutException:
             self._check_deadline(where)
-            raise _RetryableError(f"timeout on {where}") from None
+            raise RetryableError(f"timeout on {where}") from None
         except _LOCAL_ERRORS as exc:
             raise GitHubError(
                 f"{where} could not be sent ({type(exc).__name__}): check REAPER_GITHUB_TOKEN "
                 "and REAPER_GITHUB_API_URL for stray characters"
             ) from None
         except httpx.TransportError as exc:
-            raise _RetryableError(f"{type(exc).__name__} on {where}") from None
+            raise RetryableError(f"{type(exc).__name__} on {where}") from None
         except httpx.DecodingError:
             raise BadResponseError(f"GitHub's answer to {where} could not be decoded") from None
         except BodyTooLargeError as exc:
@@ -297,7 +332,7 @@ class GitHubClient:
             self.rate_limit_remaining = int(remaining)
         if _HEADER_NUMBER.match(reset):
             self._rate_limit_reset = float(reset)
-        log.debug("github.response", method=method, path=_path(url), status=response.status_code)
+        log.debug("github.response", method=method, path=path_of(url), status=response.status_code)
         try:
             return self._check(response, method, url)
         except RecursionError:  # an error body nested too deeply for the json module
@@ -306,7 +341,7 @@ class GitHubClient:
     def _check(self, response: httpx.Response, method: str, url: str) -> httpx.Response:
         if response.status_code < 300:
             return response
-        return _raise_for(response, method, url, self._rate_limit_wait(response))
+        return raise_for(response, method, url, self._rate_limit_wait(response))
 
     def _rate_limit_wait(self, response: httpx.Response) -> float | object | None:
         """How long to wait when ``response`` is a rate limit, as GitHub documents it; else None.
@@ -322,49 +357,22 @@ class GitHubClient:
         reset = response.headers.get("x-ratelimit-reset", "")
         if response.headers.get("x-ratelimit-remaining") == "0" and _HEADER_NUMBER.match(reset):
             return max(int(reset) - self._clock().timestamp(), 0.0) + 1.0
-        if response.status_code == 429 or "rate limit" in _message(response).lower():
+        if response.status_code == 429 or "rate limit" in message(response).lower():
             return SECONDARY
         return None
 
 
-def _raise_for(
-    response: httpx.Response, method: str, url: str, wait: float | object | None
-) -> httpx.Response:
-    status = response.status_code
-    where = f"{method} {_path(url)}"
-    if wait is not None:
-        raise _RetryableError(f"rate limited ({status}) on {where}", wait)
-    if status >= 500:
-        raise _RetryableError(f"GitHub answered {status} on {where}")
-    message = _message(response)
-    if status == 401:
-        raise GitHubAuthError(f"GitHub refused the token (401) on {where}: {message}", status=401)
-    if status == 403:
-        raise GitHubAuthError(f"GitHub forbade {where} (403): {message}", status=403)
-    if status == 404:
-        raise GitHubNotFoundError(f"GitHub has no {_path(url)} (404)", status=404)
-    if status == 422:
-        raise GitHubUnprocessableError(f"GitHub refused {where} (422): {message}", status=422)
-    raise GitHubError(f"GitHub answered {status} on {where}: {message}", status=status)
+def _base(scope: str) -> str:
+    """The path prefix of a scope key: ``orgs/{org}`` or ``enterprises/{enterprise}``."""
+    kind = "enterprises" if is_enterprise(scope) else "orgs"
+    return f"{kind}/{quote(scope_name(scope), safe='')}"
 
 
-def _json(response: httpx.Response) -> Any:
-    try:
-        return response.json()
-    except (ValueError, RecursionError):  # RecursionError: nested too deeply to parse
-        raise BadResponseError(f"GitHub's answer to {response.url.path} is not JSON") from None
+def _is_count(value: object) -> TypeGuard[int]:
+    """Tell whether a JSON value is a count (an integer, not a boolean)."""
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
-def _message(response: httpx.Response) -> str:
-    """GitHub's error message, short and scrubbed: bodies may echo the request's token."""
-    try:
-        body = response.json()
-    except ValueError:
-        return snippet(response.text, _BODY_SNIPPET)
-    if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return snippet(body["message"], _BODY_SNIPPET)
-    return ""
-
-
-def _path(url: str) -> str:
-    return "/" + urlsplit(url).path.lstrip("/")
+def _direct_enterprise_grant(record: dict[str, Any]) -> bool:
+    """Tell whether a record is a direct enterprise-level grant: no org, no team."""
+    return record.get("organization") is None and record.get("assigning_team") is None

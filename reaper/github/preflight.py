@@ -1,10 +1,11 @@
-"""Before acting on an org: can the token see it, and can its seats be cancelled per user."""
+"""Before acting on an org or an enterprise: can the token see it, can seats be cancelled."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reaper.domain import enterprise_scope
 from reaper.errors import GitHubAuthError, GitHubError, GitHubNotFoundError
 
 if TYPE_CHECKING:
@@ -16,6 +17,16 @@ PERMISSION = (
     'permission "GitHub Copilot Business" (read to list, write to cancel)'
 )
 CANCELLABLE = "assign_selected"
+ENTERPRISE_PERMISSION = (
+    "the enterprise endpoints accept only a classic personal access token with the "
+    "manage_billing:copilot scope, of an enterprise owner or billing manager"
+)
+# Token prefixes GitHub refuses on the enterprise endpoints, and what they are.
+REFUSED_ON_ENTERPRISE = {
+    "github_pat_": "a fine-grained personal access token",
+    "ghs_": "a GitHub App installation token",
+    "ghu_": "a GitHub App user token",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +82,37 @@ def preflight(client: GitHubClient, org: str) -> OrgStatus:
         )
         return OrgStatus(org, status.seat_management, status.plan_type, no_cancel=no_cancel)
     return status
+
+
+def preflight_enterprise(client: GitHubClient, slug: str, token: str) -> str | None:
+    """Say what stands in the way of reading and cancelling the enterprise's seats, or None.
+
+    A token of a kind the enterprise endpoints refuse is named without asking GitHub;
+    otherwise one page of one record is read and a refusal translated. The token itself is
+    only looked at for its prefix, never quoted.
+    """
+    label = f"enterprise {slug}"
+    for prefix, kind in REFUSED_ON_ENTERPRISE.items():
+        if token.startswith(prefix):
+            return (
+                f"REAPER_GITHUB_TOKEN is {kind}, which GitHub refuses on the endpoints of "
+                f"{label}: {ENTERPRISE_PERMISSION}"
+            )
+    try:
+        next(client.iter_seat_pages(enterprise_scope(slug), per_page=1), None)
+    except GitHubAuthError as exc:
+        if exc.status == 401:
+            return f"GitHub refused the token for {label} (401): check REAPER_GITHUB_TOKEN"
+        return (
+            f"the token may not manage Copilot seats of {label} (403): check "
+            f"REAPER_GITHUB_TOKEN; {ENTERPRISE_PERMISSION}"
+        )
+    except GitHubNotFoundError:
+        return (
+            f"{label} was not found (404): check REAPER_GITHUB_ENTERPRISE (the slug in "
+            f"github.com/enterprises/<slug>) and that the token can see it; "
+            f"{ENTERPRISE_PERMISSION}"
+        )
+    except GitHubError as exc:
+        return f"could not read the Copilot seats of {label}: {exc}"
+    return None
