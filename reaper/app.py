@@ -24,6 +24,26 @@ def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def github_client(
+    settings: Settings,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    sleep: Callable[[float], None] = time.sleep,
+) -> GitHubClient:
+    """The GitHub adapter as the settings describe it (close it after use)."""
+    return GitHubClient(
+        base_url=settings.github_api_url,
+        token=settings.github_token.get_secret_value(),
+        api_version=settings.github_api_version,
+        timeout=settings.github_timeout_seconds,
+        max_attempts=settings.github_max_attempts,
+        max_wait=settings.github_max_wait_seconds,
+        rate_limit_reserve=settings.github_rate_limit_reserve,
+        sleep=sleep,
+        clock=clock,
+    )
+
+
 @contextmanager
 def open_cycle(
     settings: Settings,
@@ -42,17 +62,7 @@ def open_cycle(
     nothing). The state store is opened by the cycle itself, so a store that is down is
     reported like any other failure.
     """
-    github = GitHubClient(
-        base_url=settings.github_api_url,
-        token=settings.github_token.get_secret_value(),
-        api_version=settings.github_api_version,
-        timeout=settings.github_timeout_seconds,
-        max_attempts=settings.github_max_attempts,
-        max_wait=settings.github_max_wait_seconds,
-        rate_limit_reserve=settings.github_rate_limit_reserve,
-        sleep=sleep,
-        clock=clock,
-    )
+    github = github_client(settings, clock=clock, sleep=sleep)
     try:
         yield Cycle(
             github=github,
@@ -60,6 +70,9 @@ def open_cycle(
             notifier=notifier or make_notifier(settings),
             policy=settings.policy,
             orgs=list(settings.github_orgs),
+            enterprise=settings.github_enterprise,
+            token=settings.github_token.get_secret_value(),
+            rate_limit_reserve=settings.github_rate_limit_reserve,
             dry_run=settings.dry_run if dry_run is None else dry_run,
             clock=clock,
             max_cancellations=settings.max_cancellations,

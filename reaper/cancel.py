@@ -1,59 +1,49 @@
-"""The act step of a live cycle: re-check each due seat, then cancel, with the audit trail.
+"""The act step of a live cycle: re-check each due person, then remove their grants, audited.
 
 Only the orchestrator calls this, and only in a live run. Every cancel is accounted for:
 
-1. a cancel intent (and ``cancel.requested``) is stored before the request; when that write
-   fails, nothing is sent;
-2. each user GitHub accepted is logged (``seat.cancel_accepted``) before anything else can
-   fail;
-3. GitHub's count is trusted: when ``seats_cancelled`` is lower than asked, the seats are
-   re-read and only those that really changed are recorded as cancelled;
-4. the flag, the ``seat.cancelled`` audit row and the closed intent are one transaction. When
-   the process or the store dies before it, the intent stays open and the next cycle's
-   reconciliation (``reaper.reconcile``) records what GitHub says happened.
+1. the persons acted on are those whose re-check and cancels fit GitHub's hourly budget,
+   oldest due date first; the others wait for the next cycle (``reaper.budget``);
+2. each due person is re-read right before, by whichever is cheaper for each list: one read
+   per person, or one fresh read of the whole list under the scan's completeness rules;
+3. a cancel intent (and ``cancel.requested``) is stored per grant before any request; when
+   that write fails, nothing is sent;
+4. grants go in chunks of at most 100 usernames per scope; a refused chunk is split in
+   halves to find the refused names; each accepted user is logged (``seat.cancel_accepted``)
+   before anything else can fail; a short ``seats_cancelled`` is checked by re-reading;
+5. a person counts as cancelled only when no grant is left; one still granted through a team
+   needs a person, and saved nothing. The flag, the audit rows and the closed intents are one
+   transaction; when it is lost, the next cycle's ``reaper.reconcile`` records what happened.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
-from reaper.domain import Action, BadSeat, Decision
-from reaper.errors import (
-    GitHubError,
-    GitHubUnavailableError,
-    GitHubUnprocessableError,
-    StateStoreError,
-)
-from reaper.github import parse_seat
+from reaper import budget
+from reaper.domain import Action, BadSeat, Decision, Person, Seat, scope_label
+from reaper.errors import GitHubError, GitHubUnavailableError, GitHubUnprocessableError
+from reaper.github import parse_seat, scan_org
 from reaper.logs import get_logger
-from reaper.policy import decide_seat
-from reaper.store import AuditEntry, CancelIntent
+from reaper.policy import decide_person
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
     from reaper.github import GitHubClient
+    from reaper.plan import Plan
     from reaper.policy import Policy
-    from reaper.report import OrgReport
-    from reaper.store import SqlStore
 
 log = get_logger(__name__)
+
+CANCELLED, NOT_CANCELLED, REFUSED, UNSURE = "cancelled", "not cancelled", "refused", "unsure"
 
 
 def keep(decision: Decision, reason: str) -> Decision:
     """Turn a due decision into one that keeps the flag untouched."""
-    return Decision(
-        decision.org,
-        decision.login,
-        Action.IN_GRACE,
-        reason,
-        decision.seat,
-        decision.flag,
-        decision.idle_days,
-        decision.due_at,
-    )
+    return replace(decision, action=Action.IN_GRACE, reason=reason)
 
 
 def is_cancelled(record: object, org: str) -> bool | None:
@@ -70,143 +60,172 @@ def is_cancelled(record: object, org: str) -> bool | None:
     return seat.pending_cancellation_date is not None
 
 
+def removable(decision: Decision, fixed: dict[str, str]) -> tuple[str, ...]:
+    """The scopes where a due person's grant can be cancelled per user."""
+    if decision.person is None:
+        return ()
+    grants = decision.person.live
+    return tuple(
+        dict.fromkeys(g.org for g in grants if not g.assigning_team and g.org not in fixed)
+    )
+
+
 @dataclass
 class Canceller:
-    """Cancels the due seats of one org and reports what happened to each."""
+    """Re-checks and cancels the due persons of a plan, and reports what happened to each."""
 
     github: GitHubClient
-    store: SqlStore
     policy: Policy
     clock: Callable[[], datetime]
+    sleep: Callable[[float], None]
+    reserve: int = 0
 
-    def run(self, org: str, decisions: list[Decision], result: OrgReport) -> list[Decision]:
-        """Re-check and cancel the due seats among ``decisions``; return the final decisions."""
-        now = self.clock()
-        final = [d for d in decisions if d.action is not Action.CANCEL]
-        confirmed: list[Decision] = []
-        for due in (d for d in decisions if d.action is Action.CANCEL):
-            checked = self._recheck(due, now, result)
-            (confirmed if checked.action is Action.CANCEL else final).append(checked)
-        if not confirmed:
-            return final
-        try:
-            self.store.commit(
-                open_intents=[CancelIntent(org, d.login, now) for d in confirmed],
-                audit=[
-                    AuditEntry(now, org, d.login, "cancel.requested", d.reason) for d in confirmed
-                ],
+    def select(self, plan: Plan) -> list[Decision]:
+        """Hold the due persons that do not fit the hourly budget; return those that do."""
+        due = sorted(plan.cancels(), key=lambda d: (d.due_at is None, d.due_at, d.login))
+        members = {key: {g.login.casefold() for g in s.seats} for key, s in plan.scans.items()}
+        costs = [
+            budget.Due(
+                d.login,
+                tuple(k for k, logins in members.items() if d.login.casefold() in logins),
+                removable(d, plan.fixed),
             )
-        except StateStoreError as exc:
-            log.error("org.cancel_not_sent", org=org, reason="intent not stored", error=str(exc))
-            result.fail(f"the cancel intents could not be stored, nothing was cancelled: {exc}")
-            return final + [keep(d, "intent not stored, kept") for d in confirmed]
-        return final + self._cancel(org, confirmed, result)
+            for d in due
+        ]
+        pages = {key: scan.pages for key, scan in plan.scans.items()}
+        remaining = self.github.rate_limit_remaining
+        left = None if remaining is None else remaining - self.reserve
+        fits = budget.within(costs, pages, left)
+        if fits < len(due):
+            waiting = {d.login.casefold() for d in due[fits:]}
+            why = (
+                f"{len(due) - fits} due persons left for the next cycle: GitHub's hourly request "
+                f"budget ({remaining} left, {self.reserve} kept in reserve) covers {fits} now, "
+                "oldest due date first"
+            )
+            log.warning("cycle.budget_short", acting=fits, waiting=len(due) - fits, left=remaining)
+            for section in {d.org for d in due[fits:]}:
+                plan.reports[section].note_error(why)
+            plan.decisions = [
+                keep(d, "left for the next cycle (hourly request budget)")
+                if d.action is Action.CANCEL and d.login.casefold() in waiting
+                else d
+                for d in plan.decisions
+            ]
+        return due[:fits]
 
-    def _recheck(self, due: Decision, now: datetime, result: OrgReport) -> Decision:
-        """Re-read a due seat right before cancelling and decide again on what GitHub says now."""
-        try:
-            record = self.github.get_seat(due.org, due.login)
-        except GitHubError as exc:
-            result.fail(f"could not re-read {due.login} before cancelling, kept: {exc}")
-            return keep(due, "not re-read, kept for the next cycle")
-        if record is None:
-            return Decision(due.org, due.login, Action.FORGET, "seat gone", None, due.flag)
-        seat = parse_seat(due.org, record)
-        if isinstance(seat, BadSeat) or seat.login.casefold() != due.login.casefold():
-            result.note_error(f"re-read of {due.login} is unreadable, kept")
-            return keep(due, "re-read unreadable")
-        checked = decide_seat(seat, due.flag, now, self.policy)
-        if checked.action is not Action.CANCEL:
-            log.info("seat.cancel_skipped", org=due.org, login=due.login, reason=checked.reason)
+    def recheck(self, due: list[Decision], plan: Plan, now: datetime) -> list[Decision]:
+        """Re-read the due persons, the cheaper way per list, and decide again on what is read."""
+        fresh: dict[str, list[Seat]] = {d.login.casefold(): [] for d in due}
+        failed: dict[str, str] = {}
+        for key, scan in plan.scans.items():
+            members = {g.login.casefold() for g in scan.seats}
+            wanted = [k for k in fresh if k in members]
+            if not wanted:
+                continue
+            if budget.recheck_by_list(len(wanted), scan.pages):
+                self._reread_list(key, wanted, fresh, failed)
+            else:
+                self._reread_each(key, wanted, fresh, failed)
+        checked = []
+        for d in due:
+            k = d.login.casefold()
+            if k in failed:
+                plan.reports[d.org].fail(
+                    f"could not re-read {d.login} before cancelling, kept: {failed[k]}"
+                )
+                checked.append(keep(d, "not re-read, kept for the next cycle"))
+                continue
+            if not fresh[k]:
+                checked.append(Decision(d.org, d.login, Action.FORGET, "seat gone", None, d.flag))
+                continue
+            person = Person(d.login, _unique(fresh[k]), d.org)
+            again = decide_person(person, d.flag, now, self.policy, fixed=plan.fixed)
+            if again.action is not Action.CANCEL:
+                log.info("seat.cancel_skipped", org=d.org, login=d.login, reason=again.reason)
+            checked.append(again)
         return checked
 
-    def _cancel(self, org: str, batch: list[Decision], result: OrgReport) -> list[Decision]:
-        """Cancel a batch in one request; when GitHub refuses it (422), one seat at a time."""
-        try:
-            count = self.github.cancel_seats(org, [d.login for d in batch])
-        except GitHubUnprocessableError as exc:
-            if len(batch) > 1:
-                log.warning("org.cancel_batch_refused", org=org, error=str(exc))
-                return [d for one in batch for d in self._cancel(org, [one], result)]
-            return self._failed(org, batch, exc, result)
-        except GitHubError as exc:
-            return self._failed(org, batch, exc, result)
-        for d in batch:  # first, before anything else can fail: who GitHub accepted
-            log.info("seat.cancel_accepted", org=org, login=d.login, asked=len(batch), count=count)
-        done, kept, unsure = batch, list[Decision](), list[Decision]()
-        if count < len(batch):
-            done, kept, unsure = self._verify(org, batch)
-            log.error(
-                "org.cancel_count_short", org=org, asked=len(batch), cancelled=count, kept=len(kept)
-            )
-            result.fail(
-                f"GitHub cancelled {count} of the {len(batch)} seats asked; re-read, "
-                f"{len(done)} were cancelled and the others stay flagged: "
-                + ", ".join(d.login for d in kept + unsure)
-            )
-        self._record(org, done, kept, result)
-        not_done = [keep(d, "GitHub did not cancel it, kept flagged") for d in kept + unsure]
-        return done + not_done
+    def _reread_list(
+        self, key: str, wanted: list[str], fresh: dict[str, list[Seat]], failed: dict[str, str]
+    ) -> None:
+        log.info("org.recheck", org=key, how="list", persons=len(wanted))
+        scan = scan_org(self.github, key, sleep=self.sleep)
+        if not scan.complete:
+            for k in wanted:
+                failed[k] = f"the list of {scope_label(key)} could not be read again: {scan.error}"
+            return
+        for bad in scan.bad:
+            if bad.login and bad.login.casefold() in fresh:
+                failed[bad.login.casefold()] = f"its record is unreadable: {bad.reason}"
+        for seat in scan.seats:
+            if seat.login.casefold() in fresh:
+                fresh[seat.login.casefold()].append(seat)
 
-    def _verify(
-        self, org: str, batch: list[Decision]
-    ) -> tuple[list[Decision], list[Decision], list[Decision]]:
-        """Re-read every seat of a short-counted cancel: (cancelled, not cancelled, unsure)."""
-        done: list[Decision] = []
-        kept: list[Decision] = []
-        unsure: list[Decision] = []
-        for d in batch:
+    def _reread_each(
+        self, key: str, wanted: list[str], fresh: dict[str, list[Seat]], failed: dict[str, str]
+    ) -> None:
+        log.info("org.recheck", org=key, how="each", persons=len(wanted))
+        for k in wanted:
             try:
-                verdict = is_cancelled(self.github.get_seat(org, d.login), org)
+                records = self.github.get_grants(key, k)
+            except GitHubError as exc:
+                failed[k] = str(exc)
+                continue
+            for record in records:
+                seat = parse_seat(key, record)
+                if isinstance(seat, BadSeat) or seat.login.casefold() != k:
+                    failed[k] = "the re-read record is unreadable"
+                    break
+                fresh[k].append(seat)
+
+    # -- cancelling -------------------------------------------------------------------------
+
+    def send(self, scope: str, logins: list[str]) -> dict[str, tuple[str, str]]:
+        """Cancel ``logins`` in ``scope`` in chunks: each login's (outcome, detail)."""
+        outcomes: dict[str, tuple[str, str]] = {}
+        for start in range(0, len(logins), budget.CHUNK):
+            self._send(scope, logins[start : start + budget.CHUNK], outcomes)
+        return outcomes
+
+    def _send(self, scope: str, chunk: list[str], outcomes: dict[str, tuple[str, str]]) -> None:
+        try:
+            count = self.github.cancel_seats(scope, chunk)
+        except GitHubUnprocessableError as exc:
+            if len(chunk) > 1:  # find the refused names in halves, not one at a time
+                log.warning("org.cancel_batch_refused", org=scope, size=len(chunk), error=str(exc))
+                half = len(chunk) // 2
+                self._send(scope, chunk[:half], outcomes)
+                self._send(scope, chunk[half:], outcomes)
+                return
+            outcomes[chunk[0]] = (REFUSED, str(exc))
+            return
+        except GitHubError as exc:
+            unsure = isinstance(exc, GitHubUnavailableError)
+            for login in chunk:
+                outcomes[login] = (UNSURE if unsure else REFUSED, str(exc))
+            return
+        for login in chunk:  # first, before anything else can fail: who GitHub accepted
+            log.info("seat.cancel_accepted", org=scope, login=login, asked=len(chunk), count=count)
+        if count >= len(chunk):
+            outcomes.update((login, (CANCELLED, "")) for login in chunk)
+            return
+        log.error("org.cancel_count_short", org=scope, asked=len(chunk), cancelled=count)
+        for login in chunk:
+            try:
+                verdict = is_cancelled(self.github.get_seat(scope, login), scope)
             except GitHubError:
                 verdict = None
-            {True: done, False: kept, None: unsure}[verdict].append(d)
-        return done, kept, unsure
+            outcomes[login] = {
+                True: (CANCELLED, ""),
+                False: (NOT_CANCELLED, f"GitHub cancelled {count} of the {len(chunk)} asked"),
+                None: (UNSURE, "GitHub cancelled fewer than asked, and the re-read failed"),
+            }[verdict]
 
-    def _record(
-        self, org: str, done: list[Decision], kept: list[Decision], result: OrgReport
-    ) -> None:
-        """Store what GitHub did: one transaction, or an open intent for the next cycle."""
-        at = self.clock()
-        audit = [AuditEntry(at, org, d.login, "seat.cancelled", d.reason) for d in done]
-        audit += [
-            AuditEntry(at, org, d.login, "cancel.not_applied", "GitHub did not cancel it")
-            for d in kept
-        ]
-        try:
-            self.store.commit(
-                remove=[d.flag for d in done if d.flag is not None],
-                audit=audit,
-                close_intents=[(org, d.login, "cancelled") for d in done]
-                + [(org, d.login, "not cancelled") for d in kept],
-                close_at=at,
-            )
-        except StateStoreError as exc:
-            logins = [d.login for d in done]
-            log.error("store.cancel_not_recorded", org=org, logins=logins, error=str(exc))
-            result.fail(
-                f"GitHub cancelled {', '.join(logins)} but the state store failed before it was "
-                f"recorded ({exc}); the next cycle re-reads these seats and records it"
-            )
-        for d in done:
-            log.info("seat.cancelled", org=org, login=d.login, idle_days=d.idle_days)
 
-    def _failed(
-        self, org: str, batch: list[Decision], error: GitHubError, result: OrgReport
-    ) -> list[Decision]:
-        """A refused cancel keeps its flags; one that may have gone through stays open."""
-        logins = ", ".join(d.login for d in batch)
-        unsure = isinstance(error, GitHubUnavailableError)
-        log.error("org.cancel_failed", org=org, logins=logins, error=str(error), unsure=unsure)
-        note = "; the next cycle checks whether it went through" if unsure else ""
-        result.fail(f"cancelling {logins} failed, flags kept: {error}{note}")
-        at = self.clock()
-        try:
-            self.store.commit(
-                audit=[AuditEntry(at, org, d.login, "cancel.failed", str(error)) for d in batch],
-                close_intents=[] if unsure else [(org, d.login, "failed") for d in batch],
-                close_at=at,
-            )
-        except StateStoreError as exc:
-            log.error("store.write_failed", org=org, error=str(exc))
-        return [keep(d, "cancel failed, kept for the next cycle") for d in batch]
+def _unique(seats: list[Seat]) -> tuple[Seat, ...]:
+    """One record per grant: an org's grant may be read from its list and the enterprise's."""
+    kept: dict[tuple[str, str | None], Seat] = {}
+    for seat in seats:
+        kept.setdefault((seat.org.casefold(), seat.assigning_team), seat)
+    return tuple(kept.values())

@@ -19,11 +19,12 @@ from typing import TYPE_CHECKING
 
 from structlog.contextvars import bound_contextvars
 
+from reaper.act import cancel_due
 from reaper.cancel import Canceller
-from reaper.domain import Action, Decision, Flag, Seat
+from reaper.domain import Action, Decision, Flag, Seat, enterprise_scope, scope_label
 from reaper.errors import ReaperError, SlackDeliveryError, StateStoreError
 from reaper.logs import get_logger
-from reaper.plan import OrgPlan, Planner
+from reaper.plan import Plan, Planner
 from reaper.policy import DAY, blast_radius
 from reaper.reconcile import reconcile
 from reaper.report import CycleReport, Entry, OrgReport, render_text
@@ -80,6 +81,9 @@ class Cycle:
     orgs: list[str]
     dry_run: bool
     clock: Callable[[], datetime]
+    enterprise: str | None = None
+    token: str = ""
+    rate_limit_reserve: int = 0
     max_cancellations: int = 50
     max_cancellation_percent: float = 10.0
     max_forget_percent: float = 20.0
@@ -93,6 +97,12 @@ class Cycle:
     _outcome: CycleOutcome | None = field(init=False, default=None)
 
     @property
+    def scopes(self) -> list[str]:
+        """The report's sections: every configured org, then the enterprise."""
+        extra = [enterprise_scope(self.enterprise)] if self.enterprise else []
+        return [*self.orgs, *extra]
+
+    @property
     def store(self) -> SqlStore:
         """The store opened for this run."""
         assert self._store is not None, "the store is opened by run()"
@@ -103,9 +113,9 @@ class Cycle:
         now = self.clock()
         self._deadline = self.monotonic() + self.timeout
         self.github.set_deadline(self._deadline)
-        reports = {org: OrgReport(org) for org in self.orgs}
+        reports = {key: OrgReport(key) for key in self.scopes}
         with bound_contextvars(dry_run=self.dry_run):
-            log.info("cycle.started", orgs=self.orgs)
+            log.info("cycle.started", orgs=self.orgs, enterprise=self.enterprise)
             try:
                 self._store = self.open_store()
                 try:
@@ -133,10 +143,9 @@ class Cycle:
         try:
             if not self.dry_run:
                 reconcile(self.github, self.store, now, reports)
-            plans = [self._plan(org, now, reports[org]) for org in self.orgs]
-            self._check_limits(plans, now)
-            for plan in plans:
-                self._carry_out(plan, now)
+            plan = self._plan(now, reports)
+            self._check_limits(plan, now)
+            self._carry_out(plan, now)
         except ReaperError as exc:
             return _failure(reports, exc)
         except Exception as exc:  # noqa: BLE001  (whatever happened, the report still goes out)
@@ -155,60 +164,78 @@ class Cycle:
 
     # -- plan ---------------------------------------------------------------------------
 
-    def _plan(self, org: str, now: datetime, result: OrgReport) -> OrgPlan:
-        if self._overdue(result):
-            return OrgPlan(result)
-        planner = Planner(self.github, self.store, self.policy, self.max_forget_percent, self.sleep)
-        plan = planner.plan(org, now, result)
+    def _plan(self, now: datetime, reports: dict[str, OrgReport]) -> Plan:
+        planner = Planner(
+            self.github,
+            self.store,
+            self.policy,
+            self.orgs,
+            self.enterprise,
+            self.token,
+            self.max_forget_percent,
+            self._overdue,
+            self.sleep,
+        )
+        plan = planner.plan(now, reports)
         self._write(audit=plan.audit)
         return plan
 
-    def _check_limits(self, plans: list[OrgPlan], now: datetime) -> None:
+    def _check_limits(self, plan: Plan, now: datetime) -> None:
         """Past the blast-radius limits, the whole cycle cancels nothing."""
+        cancels = plan.cancels()
+        counts: dict[str, tuple[int, int]] = {}
+        for scope in dict.fromkeys(g.org for d in cancels for g in _live(d)):
+            held = sum(1 for d in plan.decisions if any(g.org == scope for g in _live(d)))
+            going = sum(1 for d in cancels if any(g.org == scope for g in _live(d)))
+            counts[scope_label(scope)] = (going, held)
         breach = blast_radius(
-            {plan.report.org: (plan.cancels(), plan.seats) for plan in plans},
-            max_total=self.max_cancellations,
-            max_percent=self.max_cancellation_percent,
+            counts, max_total=self.max_cancellations, max_percent=self.max_cancellation_percent
         )
         if breach is None:
             return
         log.error("cycle.blast_radius_exceeded", detail=breach)
         message = f"blast-radius limit: {breach}"
-        for plan in (plan for plan in plans if plan.cancels()):
-            plan.report.fail(message)
+        for section in dict.fromkeys(d.org for d in cancels):
+            plan.reports[section].fail(message)
             message = "cancellations held by the blast-radius limit (see above)"
-            self._write(audit=[AuditEntry(now, plan.report.org, None, "cancel.held", breach)])
-            plan.hold_cancels("held by the blast-radius limit")
+            self._write(audit=[AuditEntry(now, section, None, "cancel.held", breach)])
+        plan.hold_cancels("held by the blast-radius limit")
 
     # -- act and remember -----------------------------------------------------------------
 
-    def _carry_out(self, plan: OrgPlan, now: datetime) -> None:
-        if plan.decisions is None:
-            return
-        org, decisions = plan.report.org, plan.decisions
-        if self._overdue(plan.report):
+    def _carry_out(self, plan: Plan, now: datetime) -> None:
+        if plan.cancels() and any(self._overdue(plan.reports[d.org]) for d in plan.cancels()):
             plan.hold_cancels("the cycle ran out of time")
-            decisions = plan.decisions
         elif not self.dry_run:  # the one dry-run gate for actions
-            decisions = self._canceller().run(org, decisions, plan.report)
-        plan.report.tally(decisions, bad_seats=plan.bad_seats)
-        self._list(decisions, plan.report)
+            canceller = Canceller(
+                self.github, self.policy, self.clock, self.sleep, self.rate_limit_reserve
+            )
+            cancel_due(plan, canceller, self.store, self.clock)
+        by_section: dict[str, list[Decision]] = {key: [] for key in plan.reports}
+        for d in plan.decisions:
+            by_section.setdefault(d.org, []).append(d)
+        for key, decisions in by_section.items():
+            if key in plan.scans or decisions:
+                plan.reports.setdefault(key, OrgReport(key))
+                plan.reports[key].tally(decisions, bad_seats=plan.bad_seats(key))
+                self._list(decisions, plan.reports[key])
         try:
-            self._remember(org, decisions, now, plan.seats)
+            self._remember(plan.decisions, now, plan)
         except StateStoreError as exc:
-            log.error("org.not_remembered", org=org, error=str(exc))
-            plan.report.fail(f"the state store failed, this org's changes were not saved: {exc}")
+            log.error("org.not_remembered", error=str(exc))
+            for result in plan.reports.values():
+                result.fail(f"the state store failed, this cycle's changes were not saved: {exc}")
 
-    def _canceller(self) -> Canceller:
-        return Canceller(self.github, self.store, self.policy, self.clock)
-
-    def _remember(self, org: str, decisions: list[Decision], now: datetime, seats: int) -> None:
+    def _remember(self, decisions: list[Decision], now: datetime, plan: Plan) -> None:
         """Store new flags, drop obsolete ones, and write the audit log, in one transaction."""
         added, removed, audit = [], [], []
         flagged = "seat.would_flag" if self.dry_run else "seat.flagged"
         for d in decisions:
-            if d.action is Action.FLAG and d.seat is not None:
-                added.append(_new_flag(d.seat, now))
+            org = d.org
+            if d.action is Action.FLAG and d.person is not None:
+                added.append(
+                    Flag(org, d.login, now, self.policy.reference_at(d.person), None, None)
+                )
                 audit.append(AuditEntry(now, org, d.login, "seat.flagged", d.reason))
                 log.info(flagged, org=org, login=d.login, idle_days=d.idle_days)
             elif d.action in _DROPS_FLAG and d.flag is not None:
@@ -216,12 +243,16 @@ class Cycle:
                 event = "seat.reactivated" if d.action is Action.UNFLAG else "flag.dropped"
                 audit.append(AuditEntry(now, org, d.login, event, d.reason))
                 log.info(event, org=org, login=d.login, reason=d.reason)
-            elif d.action is Action.CANCEL and self.dry_run:
+            elif d.flag is not None and d.flag.org != org and d.action is not Action.CANCEL:
+                removed.append(d.flag)  # the person is reported elsewhere now: the flag follows
+                added.append(replace(d.flag, org=org))
+            if d.action is Action.CANCEL and self.dry_run:
                 log.info("seat.would_cancel", org=org, login=d.login, idle_days=d.idle_days)
             elif d.action is Action.NEEDS_PERSON:
-                team = d.seat.assigning_team if d.seat else None
-                log.info("seat.needs_person", org=org, login=d.login, team=team)
-        self._write(add=added, remove=removed, audit=audit, scans=[(org, seats, now)])
+                teams = d.person.teams if d.person else ()
+                log.info("seat.needs_person", org=org, login=d.login, teams=list(teams))
+        scans = [(key, scan.records, now) for key, scan in plan.scans.items()]
+        self._write(add=added, remove=removed, audit=audit, scans=scans)
 
     def _list(self, decisions: list[Decision], result: OrgReport) -> None:
         result.idle_days = [
@@ -306,5 +337,5 @@ def _failure(reports: dict[str, OrgReport], exc: BaseException) -> str:
     return message
 
 
-def _new_flag(seat: Seat, now: datetime) -> Flag:
-    return Flag(seat.org, seat.login, now, seat.reference_at, warned_at=None, due_at=None)
+def _live(d: Decision) -> tuple[Seat, ...]:
+    return d.person.live if d.person is not None else ()

@@ -143,3 +143,4 @@ class Decision:
     idle_days: int | None = None
     due_at: datetime | None = None
     person: Person | None = None
+    removed: tuple[str, ...] = ()  # scopes whose grant was cancelled this cycle

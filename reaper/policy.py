@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from reaper.domain import Action, Decision, Flag, Seat
+from reaper.domain import Action, Decision, Flag, Person, Seat
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Mapping
 
 DAY = timedelta(days=1)
 
@@ -32,14 +32,26 @@ class Policy:
         object.__setattr__(self, "exempt_users", frozenset(u.casefold() for u in self.exempt_users))
         object.__setattr__(self, "exempt_teams", frozenset(t.casefold() for t in self.exempt_teams))
 
-    def exemption(self, seat: Seat) -> str | None:
-        """Say why a seat is exempt (its user or the team that granted it), or ``None``."""
-        if seat.login.casefold() in self.exempt_users:
+    def exemption(self, person: Person) -> str | None:
+        """Say why a person is exempt (their login, or a team granting them), or ``None``."""
+        if person.login.casefold() in self.exempt_users:
             return "exempt user"
-        team = seat.assigning_team
-        if team is not None and team.casefold() in self.exempt_teams:
-            return f"exempt team {team}"
+        for team in person.teams:
+            if team.casefold() in self.exempt_teams:
+                return f"exempt team {team}"
         return None
+
+    def used_at(self, seat: Seat) -> datetime:
+        """When a grant was last in use: activity (or sign-in, if counted), else assignment."""
+        used = seat.last_activity_at
+        signed_in = seat.last_authenticated_at
+        if self.activity == "last_activity_or_authentication" and signed_in is not None:
+            used = signed_in if used is None else max(used, signed_in)
+        return used or seat.created_at
+
+    def reference_at(self, person: Person) -> datetime:
+        """When the person was last known in use, across every grant: idle only if all are."""
+        return max(self.used_at(g) for g in person.grants)
 
     def due_at(self, flag: Flag) -> datetime | None:
         """When a flagged seat may be cancelled: never before the promised date.
@@ -53,67 +65,72 @@ class Policy:
         return max(flag.due_at, flag.warned_at + self.grace_days * DAY)
 
 
-def idle_days(seat: Seat, now: datetime) -> int:
-    """Whole days since the seat was last used (or assigned)."""
-    return max(0, (now - seat.reference_at) // DAY)
+def idle_days(reference_at: datetime, now: datetime) -> int:
+    """Whole days since ``reference_at``."""
+    return max(0, (now - reference_at) // DAY)
 
 
 def decide_seat(seat: Seat, flag: Flag | None, now: datetime, policy: Policy) -> Decision:
-    """Decide what happens to one seat this cycle."""
-    idle = idle_days(seat, now)
+    """Decide for a person holding this one grant (see ``decide_person``)."""
+    return decide_person(Person(seat.login, (seat,), seat.org), flag, now, policy)
+
+
+def decide_person(
+    person: Person,
+    flag: Flag | None,
+    now: datetime,
+    policy: Policy,
+    *,
+    exempt_until: tuple[datetime, str] | None = None,
+    fixed: Mapping[str, str] | None = None,
+) -> Decision:
+    """Decide what happens to one person this cycle, over every grant they hold.
+
+    A person is idle only when every grant is idle. ``exempt_until`` (until, why) leaves a
+    person alone who was given a seat back or asked to keep it. ``fixed`` maps the scopes
+    where seats cannot be cancelled per user (an org assigning every member) to why; a due
+    person with no grant that can be removed per user needs a person.
+    """
+    reference = policy.reference_at(person)
+    idle = idle_days(reference, now)
+    seat = max(person.grants, key=policy.used_at)
 
     def decision(action: Action, reason: str, due_at: datetime | None = None) -> Decision:
-        return Decision(seat.org, seat.login, action, reason, seat, flag, idle, due_at)
+        org = person.home
+        return Decision(org, person.login, action, reason, seat, flag, idle, due_at, person)
 
-    if seat.pending_cancellation_date is not None:
-        return decision(Action.PENDING, f"cancellation pending ({seat.pending_cancellation_date})")
-    exemption = policy.exemption(seat)
+    live = person.live
+    if not live:
+        dates = sorted({str(g.pending_cancellation_date) for g in person.grants})
+        return decision(Action.PENDING, f"cancellation pending ({', '.join(dates)})")
+    exemption = policy.exemption(person)
+    if exemption is None and exempt_until is not None and now < exempt_until[0]:
+        exemption = f"{exempt_until[1]}, left alone until {exempt_until[0].date().isoformat()}"
     if exemption is not None:
         return decision(Action.EXEMPT, exemption)
-    inactive = now - seat.reference_at > policy.inactive_days * DAY
+    inactive = now - reference > policy.inactive_days * DAY
     if flag is None:
         if inactive:
             return decision(Action.FLAG, f"idle {idle} days", now + policy.grace_days * DAY)
         return decision(Action.ACTIVE, "in use")
-    if not inactive or seat.reference_at > flag.reference_at:
+    if not inactive or reference > flag.reference_at:
         return decision(Action.UNFLAG, "used again since the warning")
     due = policy.due_at(flag)
     if due is None:
         return decision(Action.IN_GRACE, "warning not delivered yet")
     if now < due:
         return decision(Action.IN_GRACE, f"idle {idle} days", due)
-    if seat.assigning_team is not None:
-        return decision(Action.NEEDS_PERSON, f"granted through team {seat.assigning_team}", due)
+    fixed = fixed or {}
+    if not any(g.assigning_team is None and g.org not in fixed for g in live):
+        return decision(Action.NEEDS_PERSON, _why_fixed(person, fixed), due)
     return decision(Action.CANCEL, f"idle {idle} days, grace period over", due)
 
 
-def decide_org(
-    seats: Iterable[Seat],
-    flags: Mapping[str, Flag],
-    now: datetime,
-    policy: Policy,
-    *,
-    unreadable_logins: Iterable[str] = (),
-) -> list[Decision]:
-    """Decide for every seat of one fully read org, and forget flags whose seat is gone.
-
-    ``flags`` is keyed by login (any case). A flagged login whose record could not be
-    read this cycle (``unreadable_logins``) keeps its flag: absence is only believed
-    when the record is really missing.
-    """
-    by_login = {login.casefold(): flag for login, flag in flags.items()}
-    decisions = []
-    seen = {login.casefold() for login in unreadable_logins}
-    for seat in seats:
-        key = seat.login.casefold()
-        seen.add(key)
-        decisions.append(decide_seat(seat, by_login.get(key), now, policy))
-    decisions.extend(
-        Decision(flag.org, flag.login, Action.FORGET, "no longer holds a seat", None, flag)
-        for key, flag in by_login.items()
-        if key not in seen
-    )
-    return decisions
+def _why_fixed(person: Person, fixed: Mapping[str, str]) -> str:
+    """Why no grant of a due person can be removed per user."""
+    reasons = [f"granted through team {team}" for team in person.teams]
+    reasons += [fixed[scope] for scope in person.scopes if scope in fixed]
+    return "; ".join(dict.fromkeys(reasons))
 
 
 MIN_FORGET_CHANGE = 5  # fewer vanished seats or dropped flags than this never hold an org

@@ -36,8 +36,13 @@ def reconcile(
     read keeps its intent open for the next cycle.
     """
     resolved = 0
-    flags: dict[str, dict[str, Flag]] = {}  # read once per org, not once per intent
-    for intent in store.unresolved_intents():
+    intents = store.unresolved_intents()
+    if not intents:
+        return 0
+    flags: dict[str, Flag] = {}  # a person's flag, stored under whichever scope reports them
+    for flag in store.all_flags():
+        flags.setdefault(flag.login.casefold(), flag)
+    for intent in intents:
         report = reports.setdefault(intent.org, OrgReport(intent.org))
         try:
             verdict = is_cancelled(github.get_seat(intent.org, intent.login), intent.org)
@@ -47,9 +52,7 @@ def reconcile(
         if verdict is None:
             log.warning("cancel.unresolved", org=intent.org, login=intent.login)
             continue
-        if intent.org not in flags:
-            flags[intent.org] = store.load_flags(intent.org)
-        flag = flags[intent.org].get(intent.login)
+        flag: Flag | None = flags.pop(intent.login.casefold(), None) if verdict else None
         _record(store, intent, flag, now, report, cancelled=verdict)
         resolved += 1
     return resolved
@@ -87,6 +90,8 @@ def _record(
                 reason=reason,
                 flagged_at=flag.flagged_at if flag else None,
                 due_at=flag.due_at if flag else None,
+                grants=(intent.org,),
             )
         )
         report.counts.cancelled += 1
+        report.counts.grants_removed += 1

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from reaper.domain import Action, Flag, Seat
-from reaper.policy import Policy, decide_org, decide_seat, forget_breach
+from reaper.domain import Action, Flag, Person, Seat
+from reaper.policy import Policy, decide_person, decide_seat, forget_breach
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -142,18 +143,74 @@ def test_longer_grace_period_extends_a_warned_flag() -> None:
     assert decide_seat(seat(), flag(flagged_days_ago=8), NOW, longer).action is Action.IN_GRACE
 
 
-def test_flags_of_missing_seats_are_forgotten() -> None:
-    """A flagged login absent from the seat list is forgotten; other flags are matched by case."""
-    flags = {"Alice": flag("Alice", flagged_days_ago=3), "gone": flag("gone")}
-    decisions = decide_org([seat("alice")], flags, NOW, POLICY)
-    actions = {d.login: d.action for d in decisions}
-    assert actions == {"alice": Action.IN_GRACE, "gone": Action.FORGET}
+def person(*grants: Seat) -> Person:
+    return Person(grants[0].login, grants, "acme")
 
 
-def test_unreadable_record_keeps_its_flag() -> None:
-    """A flagged login whose record could not be read is not taken as gone."""
-    decisions = decide_org([], {"bob": flag("bob")}, NOW, POLICY, unreadable_logins=["BOB"])
-    assert decisions == []
+def test_person_is_idle_only_when_every_grant_is() -> None:
+    """A person idle in one org and active in another is in use: one decision, not flagged."""
+    idle, used = seat(active_days_ago=90), replace(seat(active_days_ago=2), org="acme-web")
+    assert decide_person(person(idle, used), None, NOW, POLICY).action is Action.ACTIVE
+    both = replace(seat(active_days_ago=80), org="acme-web")
+    decision = decide_person(person(idle, both), None, NOW, POLICY)
+    assert (decision.action, decision.idle_days) == (Action.FLAG, 80)
+
+
+def test_due_person_granted_only_through_teams_needs_a_person() -> None:
+    """Due with team grants only: needs a person, naming every team; a direct grant is cancelled."""
+    teamed = [seat(team="devs"), replace(seat(team="ent-devs"), org="enterprise:acme")]
+    decision = decide_person(person(*teamed), flag(), NOW, POLICY)
+    assert decision.action is Action.NEEDS_PERSON
+    assert "devs" in decision.reason
+    assert "ent-devs" in decision.reason
+    direct = replace(seat(), org="acme-web")
+    assert decide_person(person(*teamed, direct), flag(), NOW, POLICY).action is Action.CANCEL
+
+
+def test_org_assigning_everyone_is_not_cancelled_per_user() -> None:
+    """A grant in a scope that cannot cancel per user leaves the due person to a person."""
+    fixed = {"acme": "acme assigns a seat to every member"}
+    decision = decide_person(person(seat()), flag(), NOW, POLICY, fixed=fixed)
+    assert decision.action is Action.NEEDS_PERSON
+    assert "every member" in decision.reason
+
+
+def test_exempt_team_on_any_grant_exempts_the_person() -> None:
+    """A person granted through an exempt team keeps the seat whatever else grants them."""
+    grants = person(seat(), replace(seat(team="leadership"), org="acme-web"))
+    assert decide_person(grants, None, NOW, POLICY).action is Action.EXEMPT
+
+
+def test_pending_grants_do_not_count_but_activity_does() -> None:
+    """All grants pending: pending; one live grant left: decided on it."""
+    gone = seat(pending="2026-07-01")
+    assert decide_seat(gone, None, NOW, POLICY).action is Action.PENDING
+    live = replace(seat(active_days_ago=90), org="acme-web")
+    assert decide_person(person(gone, live), None, NOW, POLICY).action is Action.FLAG
+
+
+def test_authentication_counts_only_when_asked() -> None:
+    """REAPER_ACTIVITY=last_activity_or_authentication makes a recent sign-in count as use."""
+    signed_in = replace(seat(active_days_ago=90), last_authenticated_at=NOW - 3 * DAY)
+    assert decide_seat(signed_in, None, NOW, POLICY).action is Action.FLAG
+    counting = replace(POLICY, activity="last_activity_or_authentication")
+    assert decide_seat(signed_in, None, NOW, counting).action is Action.ACTIVE
+
+
+def test_missing_activity_falls_back_to_the_seat_age() -> None:
+    """No activity recorded: idle days count from the oldest grant, never 'never used'."""
+    decision = decide_seat(seat(active_days_ago=None, created_days_ago=120), None, NOW, POLICY)
+    assert (decision.action, decision.idle_days) == (Action.FLAG, 120)
+
+
+def test_exemption_until_a_date_leaves_the_person_alone() -> None:
+    """A person given a seat back is not flagged until the exemption ends."""
+    until = (NOW + 5 * DAY, "given back by admin")
+    decision = decide_person(person(seat()), None, NOW, POLICY, exempt_until=until)
+    assert decision.action is Action.EXEMPT
+    assert "given back" in decision.reason
+    later = decide_person(person(seat()), None, NOW + 6 * DAY, POLICY, exempt_until=until)
+    assert later.action is Action.FLAG
 
 
 @pytest.mark.parametrize(

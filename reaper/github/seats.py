@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from reaper.domain import BadSeat, Seat
+from reaper.domain import BadSeat, Seat, is_enterprise
 from reaper.errors import GitHubError
 from reaper.logs import get_logger
 
@@ -102,8 +102,28 @@ def _login(record: dict[str, Any]) -> str | None:
     return login if isinstance(login, str) and _LOGIN.fullmatch(login) else None
 
 
+def _grantor(scope: str, record: dict[str, Any]) -> str:
+    """The scope that grants a record: the org an enterprise's record names, else ``scope``.
+
+    ``scope`` is where the record was read from: an org's list, or an enterprise's list for
+    a grant made at the enterprise (directly or through an enterprise team).
+    """
+    if not is_enterprise(scope):
+        return scope
+    organization = record.get("organization")
+    if organization is None:
+        return scope
+    login = organization.get("login") if isinstance(organization, dict) else None
+    if not isinstance(login, str) or not _LOGIN.fullmatch(login):
+        raise _UnreadableError("organization has no readable login")
+    return login
+
+
 def parse_seat(org: str, record: object) -> Seat | BadSeat:
     """Validate one seat record; anything doubtful becomes a ``BadSeat`` that is never acted on.
+
+    ``org`` is the scope the record was read from; a record of an enterprise's list is
+    attributed to the org that grants it, or to the enterprise for an enterprise-level grant.
 
     Never raises, whatever JSON the record holds. Timestamps must carry a time zone and lie
     between ``EARLIEST`` (1970) and ``LATEST`` (2200); texts are cut to 200 characters and
@@ -119,7 +139,7 @@ def parse_seat(org: str, record: object) -> Seat | BadSeat:
         created_at = _timestamp(record, "created_at", required=True)
         assert created_at is not None
         return Seat(
-            org=org,
+            org=_grantor(org, record),
             login=login,
             created_at=created_at,
             last_activity_at=_timestamp(record, "last_activity_at", required=False),
@@ -127,6 +147,7 @@ def parse_seat(org: str, record: object) -> Seat | BadSeat:
             pending_cancellation_date=pending,
             assigning_team=_team(record),
             plan_type=_text(record, "plan_type") or "unknown",
+            last_authenticated_at=_timestamp(record, "last_authenticated_at", required=False),
         )
     except _UnreadableError as exc:
         return BadSeat(org, login, str(exc))
@@ -134,7 +155,10 @@ def parse_seat(org: str, record: object) -> Seat | BadSeat:
 
 @dataclass(slots=True)
 class OrgScan:
-    """Everything read from one org's seat list; ``error`` set means the scan is incomplete.
+    """Everything read from one seat list (an org's or an enterprise's); ``error``: incomplete.
+
+    An enterprise's list holds one record per grant, so ``total_seats`` (GitHub counts
+    persons) is checked against the persons read, not the records.
 
     ``changed`` tells that the list was inconsistent (a login twice, a count that does not
     match, pages that disagree): it changed while it was read, and reading again may help.
@@ -147,6 +171,8 @@ class OrgScan:
     error: str | None = None
     changed: bool = False
     attempts: int = 1
+    records: int = 0  # as listed: one per grant
+    pages: int = 0
 
     @property
     def complete(self) -> bool:
@@ -178,29 +204,34 @@ def scan_org(
 def _read_once(client: GitHubClient, org: str) -> OrgScan:
     """Read the list once; a failure on any page or an inconsistency marks it incomplete."""
     scan = OrgScan(org)
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str | None]] = set()  # one record per person and grantor
+    persons: set[str] = set()
     totals: set[int] = set()
     try:
         for page in client.iter_seat_pages(org):
+            scan.pages += 1
             totals.add(page.total_seats)
             scan.total_seats = max(scan.total_seats, page.total_seats)
             for record in page.seats:
+                scan.records += 1
                 parsed = parse_seat(org, record)
                 if isinstance(parsed, BadSeat):
                     scan.bad.append(parsed)
+                    persons.add(parsed.login.casefold() if parsed.login else f"#{scan.records}")
                     continue
-                if parsed.login.casefold() in seen:
+                key = (parsed.login.casefold(), parsed.org.casefold(), parsed.assigning_team)
+                if key in seen:
                     return _changed(scan, f"seat of {parsed.login} listed twice")
-                seen.add(parsed.login.casefold())
+                seen.add(key)
+                persons.add(key[0])
                 scan.seats.append(parsed)
     except GitHubError as exc:
         scan.error = str(exc)
         return scan
-    read = len(scan.seats) + len(scan.bad)
     if len(totals) > 1:
         return _changed(scan, f"pages counted {sorted(totals)} seats")
-    if read != scan.total_seats:
-        return _changed(scan, f"read {read} seats but GitHub counts {scan.total_seats}")
+    if len(persons) != scan.total_seats:
+        return _changed(scan, f"read {len(persons)} seats but GitHub counts {scan.total_seats}")
     return scan
 
 

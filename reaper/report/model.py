@@ -61,20 +61,35 @@ class Entry:
 
     @classmethod
     def of(cls, decision: Decision, reason: str | None = None) -> Self:
-        """Describe the seat of a decision."""
-        seat = decision.seat
+        """Describe the person of a decision: their latest use, and every grant they hold."""
+        seat, person = decision.seat, decision.person
+        grants = person.grants if person else (seat,) if seat else ()
+        used = [g.last_activity_at for g in grants if g.last_activity_at is not None]
+        plans = [g.plan_type for g in grants]
         return cls(
             org=decision.org,
             login=decision.login,
             reason=reason or decision.reason,
-            last_activity_at=seat.last_activity_at if seat else None,
+            last_activity_at=max(used, default=None),
             idle_days=decision.idle_days,
             due_at=decision.due_at,
             team=seat.assigning_team if seat else None,
             editor=seat.last_activity_editor if seat else None,
-            plan_type=seat.plan_type if seat else None,
+            plan_type=("enterprise" if "enterprise" in plans else plans[0]) if plans else None,
             flagged_at=decision.flag.flagged_at if decision.flag else None,
+            grants=decision.removed
+            or tuple(dict.fromkeys(g.org for g in grants if g.live) or (decision.org,)),
+            teams=person.teams if person else (),
+            created_at=min((g.created_at for g in grants), default=None),
+            saved=decision.action is not Action.CANCEL or not (person and _kept(decision)),
         )
+
+
+def _kept(decision: Decision) -> bool:
+    """Tell whether a cancelled person keeps a live grant besides those removed."""
+    person = decision.person
+    assert person is not None
+    return any(g.org not in decision.removed for g in person.live) if decision.removed else False
 
 
 @dataclass(slots=True)
@@ -104,9 +119,12 @@ class OrgReport:
         self.counts.errors += 1
 
     def tally(self, decisions: list[Decision], *, bad_seats: int) -> None:
-        """Count the final decisions of a fully read org."""
+        """Count the final decisions of the persons reported under this scope."""
         counts = self.counts
-        counts.seats = bad_seats + sum(1 for d in decisions if d.seat is not None)
+        persons = [d.person for d in decisions if d.person is not None]
+        counts.persons = len(persons)
+        counts.seats = bad_seats + sum(len(p.grants) for p in persons)
+        counts.grants_removed += sum(len(d.removed) for d in decisions)
         for decision in decisions:
             match decision.action:
                 case Action.ACTIVE:
