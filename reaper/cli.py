@@ -1,4 +1,4 @@
-"""The command line: ``reaper once | run | check | report | demo``.
+"""The command line: ``reaper once | run | check | report | demo | reinstate | audit``.
 
 SIGTERM and SIGINT are caught first thing, before the heavy imports, and unwind the main
 thread with ``Terminated``: a stop at any moment, start-up included, ends with a
@@ -18,6 +18,7 @@ from reaper.errors import ConfigError, ReaperError, Terminated
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
+    from datetime import datetime
     from types import FrameType
 
     from reaper.settings import Settings
@@ -68,7 +69,54 @@ def _parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "check", help="check configuration, token, orgs, Slack and state; exit 0 when ready"
     )
+    _add_reinstate(commands)
+    audit = commands.add_parser(
+        "audit", help="print the audit log, oldest first (reads the state store only)"
+    )
+    audit.add_argument(
+        "--since", type=_since, metavar="DATE", help="entries at or after DATE (YYYY-MM-DD or ISO)"
+    )
+    audit.add_argument("--login", metavar="LOGIN", help="entries of this person only")
+    audit.add_argument("--format", choices=["table", "csv", "json"], default="table", dest="fmt")
     return parser
+
+
+def _add_reinstate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    reinstate = commands.add_parser(
+        "reinstate",
+        help="give seats back and exempt those people for a while (dry run unless --yes)",
+        description="Give Copilot seats back, audited, clear the people's flags and exempt them "
+        "for REAPER_REINSTATE_EXEMPT_DAYS days. Without --org or --enterprise, each seat goes "
+        "back where the reaper cancelled it. Nothing changes without --yes. Exit codes: 0 done, "
+        "1 GitHub refused someone or failed, 2 bad usage, 3 another reaper holds the lock.",
+    )
+    reinstate.add_argument("logins", nargs="+", metavar="LOGIN", help="GitHub login")
+    where = reinstate.add_mutually_exclusive_group()
+    where.add_argument("--org", metavar="ORG", help="give the seat in this organisation")
+    where.add_argument(
+        "--enterprise",
+        action="store_true",
+        help="give the seat at the enterprise (REAPER_GITHUB_ENTERPRISE)",
+    )
+    reinstate.add_argument(
+        "--reason", required=True, metavar="TEXT", help="why (kept in the audit log)"
+    )
+    reinstate.add_argument(
+        "--by", metavar="NAME", help="who asks (default: the operating-system user)"
+    )
+    reinstate.add_argument(
+        "--yes", action="store_true", help="do it (without it: show what would be done)"
+    )
+
+
+def _since(text: str) -> datetime:
+    """``--since``: a date or an ISO datetime, else a usage error (exit 2)."""
+    from reaper.admin.audit import parse_since  # noqa: PLC0415  (after the signals)
+
+    try:
+        return parse_since(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -115,6 +163,14 @@ def _command(args: argparse.Namespace) -> int:
             from reaper.check import run_checks  # noqa: PLC0415
 
             return run_checks(settings, sys.stdout)
+        if args.command == "reinstate":
+            return _reinstate(settings, args)
+        if args.command == "audit":
+            from reaper.admin.audit import show_audit  # noqa: PLC0415
+
+            return show_audit(
+                settings, sys.stdout, since=args.since, login=args.login, fmt=args.fmt
+            )
         return _once(settings)
     except ReaperError as exc:
         log.error("reaper.failed", error=str(exc))
@@ -125,6 +181,20 @@ def _load() -> Settings:
     from reaper.settings import load_settings  # noqa: PLC0415
 
     return load_settings()
+
+
+def _reinstate(settings: Settings, args: argparse.Namespace) -> int:
+    from reaper.admin.reinstate import Ask, default_by, reinstate  # noqa: PLC0415
+
+    ask = Ask(
+        logins=tuple(args.logins),
+        reason=args.reason,
+        by=args.by or default_by(),
+        org=args.org,
+        enterprise=args.enterprise,
+        yes=args.yes,
+    )
+    return reinstate(settings, ask, sys.stdout, sys.stderr)
 
 
 def _once(settings: Settings) -> int:
