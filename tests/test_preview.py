@@ -120,3 +120,22 @@ def test_slack_format_shows_a_webhook_report_in_full(sim: Simulator, tmp_path: P
     assert len(messages) > 1
     text = json.dumps(messages)
     assert all(login in text for login in logins)
+
+
+def test_seat_without_activity_shows_no_activity_recorded(
+    seeded: Simulator, tmp_path: Path
+) -> None:
+    """A seat GitHub reports without activity reads "no activity recorded", never "never used"."""
+    env = env_for(seeded, tmp_path)
+    slack = run(["report", "--format", "slack"], env)
+    table = run(["report"], env)
+    data = run(["report", "--format", "json"], env)
+    assert (slack.returncode, table.returncode, data.returncode) == (0, 0, 0), slack.stderr
+    [message] = json.loads(slack.stdout)["messages"]
+    [line] = [x for x in json.dumps(message["blocks"]).split("\\n") if "*idle-ian*" in x]
+    assert "no activity recorded (" in line
+    assert "400 days" in line
+    assert "never" not in (slack.stdout + table.stdout + data.stdout).lower()
+    [ian] = [e for e in json.loads(data.stdout)["orgs"][0]["flagged"] if e["login"] == "idle-ian"]
+    assert ian["last_activity_at"] is None
+    nothing_sent_or_stored(seeded, env)

@@ -1,4 +1,4 @@
-"""The report as data: a CSV with every listed seat, and a JSON document of the whole report."""
+"""The report as data: a CSV with every listed person, and a JSON document of the whole report."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import csv
 import io
 from typing import TYPE_CHECKING, Any
 
-from reaper.report.summary import Prices, histogram, savings
+from reaper.report.summary import Prices, histogram, savings, seat_age
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -25,6 +25,11 @@ CSV_COLUMNS = (
     "editor",
     "plan_type",
     "reason",
+    "grants",
+    "teams",
+    "created_at",
+    "seat_age_days",
+    "saved",
 )
 #: Every list of the report, in the order the CSV and the JSON give them.
 ALL_LISTS = ("flagged", "cancelled", "reactivated", "needs_person", "in_grace")
@@ -39,7 +44,13 @@ def _cell(value: object) -> str:
     return f"'{text}" if text.startswith(_FORMULA_START) else text
 
 
-def _row(name: str, entry: Entry) -> list[str]:
+def _saved(name: str, entry: Entry) -> bool | None:
+    """Whether a cancel saved a seat; None outside the cancelled list, where it means nothing."""
+    return entry.saved if name == "cancelled" else None
+
+
+def _row(name: str, entry: Entry, now: datetime) -> list[str]:
+    saved = _saved(name, entry)
     return [
         _cell(v)
         for v in (
@@ -53,6 +64,11 @@ def _row(name: str, entry: Entry) -> list[str]:
             entry.editor,
             entry.plan_type,
             entry.reason,
+            ";".join(entry.grants),
+            ";".join(entry.teams),
+            entry.created_at,
+            seat_age(entry, now),
+            None if saved is None else str(saved).lower(),
         )
     ]
 
@@ -63,11 +79,12 @@ def csv_text(report: CycleReport, extra: Iterable[tuple[str, Entry]] = ()) -> st
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for name in ALL_LISTS:
-        writer.writerows(_row(name, entry) for entry in report.entries(name))
-    writer.writerows(_row(name, entry) for name, entry in extra)
+        writer.writerows(_row(name, entry, report.at) for entry in report.entries(name))
+    writer.writerows(_row(name, entry, report.at) for name, entry in extra)
+    blank = dict.fromkeys(CSV_COLUMNS, "")
     for org in report.orgs:
         writer.writerows(
-            [_cell("error"), _cell(org.org), "", "", "", "", "", "", "", _cell(error)]
+            {**blank, "list": "error", "org": _cell(org.org), "reason": _cell(error)}.values()
             for error in org.errors
         )
     return out.getvalue()
@@ -77,8 +94,12 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def entry_dict(entry: Entry) -> dict[str, Any]:
-    """One listed seat as JSON-ready data."""
+def entry_dict(entry: Entry, now: datetime, name: str = "") -> dict[str, Any]:
+    """One listed person of list ``name`` as JSON-ready data, ages as of ``now``.
+
+    ``last_activity_at`` stays null when GitHub reports none; ``seat_age_days`` (from the
+    oldest grant) says how old the seat is. ``saved`` is null outside the cancelled list.
+    """
     return {
         "org": entry.org,
         "login": entry.login,
@@ -89,6 +110,11 @@ def entry_dict(entry: Entry) -> dict[str, Any]:
         "team": entry.team,
         "editor": entry.editor,
         "plan_type": entry.plan_type,
+        "grants": list(entry.grants),
+        "teams": list(entry.teams),
+        "created_at": _when(entry.created_at),
+        "seat_age_days": seat_age(entry, now),
+        "saved": _saved(name, entry),
     }
 
 
@@ -106,6 +132,7 @@ def report_dict(report: CycleReport, prices: Prices) -> dict[str, Any]:
             "cancelled_seats": saving.cancelled_seats,
             "due": saving.due,
             "due_seats": saving.due_seats,
+            "cancelled_saving_nothing": saving.unsaved,
         },
         "idle_days_histogram": dict(histogram(report)),
         "orgs": [
@@ -113,7 +140,10 @@ def report_dict(report: CycleReport, prices: Prices) -> dict[str, Any]:
                 "org": org.org,
                 "failed": org.failed,
                 "counts": org.counts.as_dict(),
-                **{name: [entry_dict(e) for e in getattr(org, name)] for name in ALL_LISTS},
+                **{
+                    name: [entry_dict(e, report.at, name) for e in getattr(org, name)]
+                    for name in ALL_LISTS
+                },
                 "errors": list(org.errors),
             }
             for org in report.orgs

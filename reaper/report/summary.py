@@ -8,8 +8,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reaper.domain import scope_label
+
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Callable, Iterable
     from datetime import datetime
 
     from reaper.report.model import CycleReport, Entry
@@ -31,6 +33,10 @@ LISTS: tuple[tuple[str, str, str], ...] = (
     ("needs_person", "Needs a person", "Needs a person"),
 )
 
+#: How an admin gives back a seat cancelled by mistake (``reaper reinstate``).
+REINSTATE = 'reaper reinstate LOGIN --reason "..." --yes'
+UNDO_PREFIX = "Given back by mistake?"
+
 
 @dataclass(frozen=True, slots=True)
 class Prices:
@@ -50,19 +56,45 @@ class Prices:
 
 @dataclass(frozen=True, slots=True)
 class Savings:
-    """Estimated monthly saving: seats cancelled this cycle, and seats due within their grace."""
+    """Estimated monthly saving: persons cancelled this cycle, and persons due within their grace.
+
+    ``cancelled_seats`` counts the persons who lost their last grant (one seat each);
+    ``unsaved`` those whose grants were removed but who keep a seat through another grant:
+    they save nothing and are not priced. ``due_seats`` counts persons flagged and waiting.
+    """
 
     cancelled_seats: int
     cancelled: float
     due_seats: int
     due: float
+    unsaved: int = 0
 
 
 def savings(report: CycleReport, prices: Prices) -> Savings:
-    """Estimate the monthly saving of the seats cancelled now and of those flagged and waiting."""
+    """Estimate the monthly saving of the persons cancelled now and of those flagged and waiting."""
     cancelled = report.entries("cancelled")
+    saved = [entry for entry in cancelled if entry.saved]
     due = report.entries("flagged") + report.entries("in_grace")
-    return Savings(len(cancelled), prices.total(cancelled), len(due), prices.total(due))
+    return Savings(
+        len(saved), prices.total(saved), len(due), prices.total(due), len(cancelled) - len(saved)
+    )
+
+
+def saving_phrases(saving: Savings, *, dry_run: bool) -> list[str]:
+    """The saving in words, one phrase per part: cancelled, due, and saved nothing (if any)."""
+    lost = "who would lose" if dry_run else "who lost"
+    each = "" if saving.cancelled_seats == 1 else " (a seat each)"
+    cancelled = persons(saving.cancelled_seats)
+    phrases = [
+        f"{money(saving.cancelled)} from {cancelled} {lost} their last seat grant{each}",
+        f"{money(saving.due)} from {persons(saving.due_seats)} due within their grace period",
+    ]
+    if saving.unsaved:
+        keep = "who would keep" if dry_run else ("who keeps" if saving.unsaved == 1 else "who keep")
+        phrases.append(
+            f"nothing from {persons(saving.unsaved)} {keep} a seat through another grant"
+        )
+    return phrases
 
 
 def money(amount: float) -> str:
@@ -96,16 +128,39 @@ def histogram_lines(report: CycleReport) -> list[str]:
     return lines
 
 
-def count_items(report: CycleReport) -> list[tuple[str, int]]:
-    """The totals as (label, value) pairs in display order, worded for the mode."""
+def persons(count: int) -> str:
+    """``1 person``, ``1,204 persons``."""
+    return f"{count:,} person" if count == 1 else f"{count:,} persons"
+
+
+def holding(report: CycleReport, mark: str = "") -> str:
+    """Who holds seats: ``1,204 persons holding 1,350 seat grants`` (``mark`` wraps numbers)."""
     totals = report.totals
+    grants = "seat grant" if totals.seats == 1 else "seat grants"
+    who = "person" if totals.persons == 1 else "persons"
+    return f"{mark}{totals.persons:,}{mark} {who} holding {mark}{totals.seats:,}{mark} {grants}"
+
+
+def population_items(report: CycleReport) -> list[tuple[str, int]]:
+    """Who holds seats as (label, value) pairs: persons, and the seat grants they hold."""
+    totals = report.totals
+    return [("persons", totals.persons), ("seat grants", totals.seats)]
+
+
+def count_items(report: CycleReport) -> list[tuple[str, int]]:
+    """What happened, as (label, value) pairs in display order, worded for the mode.
+
+    Every count is of persons, except grants removed (see ``population_items`` for the rest).
+    """
+    totals = report.totals
+    dry = report.dry_run
     return [
-        ("seats", totals.seats),
         ("active", totals.active),
         ("inactive", totals.inactive),
-        ("would be flagged" if report.dry_run else "newly flagged", totals.newly_flagged),
+        ("would be flagged" if dry else "newly flagged", totals.newly_flagged),
         ("in grace", totals.in_grace),
-        ("would be cancelled" if report.dry_run else "cancelled", totals.cancelled),
+        ("would be cancelled" if dry else "cancelled", totals.cancelled),
+        ("grants would be removed" if dry else "grants removed", totals.grants_removed),
         ("reactivated", totals.reactivated),
         ("exempt", totals.exempt),
         ("already pending", totals.already_pending),
@@ -115,8 +170,8 @@ def count_items(report: CycleReport) -> list[tuple[str, int]]:
 
 
 def date(value: datetime | None) -> str:
-    """A timestamp as an ISO date, or ``never``."""
-    return value.date().isoformat() if value else "never"
+    """A timestamp as an ISO date, or ``unknown``."""
+    return value.date().isoformat() if value else "unknown"
 
 
 def days_ago(value: datetime | None, now: datetime) -> str:
@@ -129,9 +184,97 @@ def days_ago(value: datetime | None, now: datetime) -> str:
     return "1 day ago" if days == 1 else f"{days} days ago"
 
 
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count:,} days"
+
+
+def seat_age(entry: Entry, now: datetime) -> int | None:
+    """How many whole days ago the person's oldest grant was made, if known."""
+    return None if entry.created_at is None else max(0, (now - entry.created_at).days)
+
+
+def no_activity(entry: Entry, now: datetime) -> str:
+    """A seat without ``last_activity_at``: ``no activity recorded (seat 400 days old)``.
+
+    Never "never used": GitHub clears the field after 90 days without activity.
+    """
+    age = seat_age(entry, now)
+    if age is not None:
+        return f"no activity recorded (seat {_days(age)} old)"
+    if entry.idle_days is not None:
+        return f"no activity recorded (idle {_days(entry.idle_days)})"
+    return "no activity recorded"
+
+
 def last_active(entry: Entry, now: datetime) -> str:
     """The last activity as a date and how long ago: ``last active 2026-01-15, 45 days ago``."""
     if entry.last_activity_at is None:
-        idle = f", idle {entry.idle_days} days" if entry.idle_days is not None else ""
-        return f"never used{idle}"
+        return no_activity(entry, now)
     return f"last active {date(entry.last_activity_at)}, {days_ago(entry.last_activity_at, now)}"
+
+
+def granted_by(entry: Entry) -> list[str]:
+    """Where the person's grants come from, when the entry's org alone does not say it.
+
+    Empty for a person granted by that one org; otherwise every granting scope, labelled
+    (``acme-eng``, ``enterprise acme``). Plain text: a renderer escapes each.
+    """
+    if not entry.grants or entry.grants == (entry.org,):
+        return []
+    return [scope_label(scope) for scope in entry.grants]
+
+
+def entry_teams(entry: Entry) -> list[str]:
+    """Every team that grants the person a seat (``teams``, else the single ``team``)."""
+    if entry.teams:
+        return list(entry.teams)
+    return [entry.team] if entry.team else []
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def granted_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str | None:
+    """``granted by acme-eng, enterprise acme`` when the org alone does not say it, else None.
+
+    ``quote`` formats each name (a Slack renderer escapes them).
+    """
+    scopes = granted_by(entry)
+    return "granted by " + ", ".join(map(quote, scopes)) if scopes else None
+
+
+def teams_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str:
+    """``team platform``, ``teams platform, ml``: every team granting the seat."""
+    teams = entry_teams(entry) or ["unknown"]
+    return ("team " if len(teams) == 1 else "teams ") + ", ".join(map(quote, teams))
+
+
+def still_granted(entry: Entry, quote: Callable[[str], str] = _same) -> list[str]:
+    """What still grants a seat to a cancelled person whose removal saved nothing.
+
+    The teams when there are any (``team platform``: a team's grant cannot be removed per
+    user), else the granting scopes (``acme-web``, ``enterprise acme``).
+    """
+    teams = [f"team {quote(team)}" for team in entry.teams]
+    return teams or [quote(scope_label(scope)) for scope in entry.grants]
+
+
+def unsaved_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str:
+    """``saved nothing: still granted by team platform`` for a removal that saved no seat."""
+    still = still_granted(entry, quote)
+    if not still:
+        return "saved nothing: still granted a seat elsewhere"
+    return "saved nothing: still granted by " + ", ".join(still)
+
+
+def person_notes(name: str, entry: Entry, quote: Callable[[str], str] = _same) -> list[str]:
+    """What a line of list ``name`` says about the person's grants beyond the org.
+
+    Where the grants come from (several scopes, an enterprise) and, for a cancelled person
+    who keeps a seat through another grant, that nothing was saved and what is left.
+    """
+    if name == "cancelled" and not entry.saved:
+        return [unsaved_phrase(entry, quote)]
+    granted = granted_phrase(entry, quote)
+    return [granted] if granted else []

@@ -4,44 +4,58 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reaper.domain import scope_label
 from reaper.report.summary import (
     LISTS,
     Prices,
     count_items,
     date,
     days_ago,
+    entry_teams,
     histogram_lines,
-    money,
+    person_notes,
+    population_items,
+    saving_phrases,
     savings,
+    seat_age,
 )
-from reaper.report.text import headline
+from reaper.report.text import headline, undo_line
 
 if TYPE_CHECKING:
     from reaper.report.model import CycleReport, Entry
 
-COLUMNS = ("login", "org", "last active", "", "idle days", "due", "team", "editor")
+COLUMNS = ("login", "org", "last active", "", "idle days", "due", "teams", "editor", "notes")
 MAX_CELL = 40
+MAX_NOTES = 120
 
 
-def _clip(text: str) -> str:
+def _clip(text: str, limit: int = MAX_CELL) -> str:
     text = " ".join(text.split())  # no control characters or line breaks from outside
-    return text if len(text) <= MAX_CELL else text[: MAX_CELL - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def _cells(entry: Entry, report: CycleReport) -> list[str]:
-    return [
+def _activity(entry: Entry, report: CycleReport) -> tuple[str, str]:
+    """The last-activity cells: a date and how long ago, or none recorded and the seat's age."""
+    if entry.last_activity_at is not None:
+        return date(entry.last_activity_at), days_ago(entry.last_activity_at, report.at)
+    age = seat_age(entry, report.at)
+    return "none recorded", "" if age is None else f"seat {age:,} days old"
+
+
+def _cells(name: str, entry: Entry, report: CycleReport) -> list[str]:
+    cells = [
         _clip(v)
         for v in (
             entry.login,
-            entry.org,
-            date(entry.last_activity_at),
-            days_ago(entry.last_activity_at, report.at) if entry.last_activity_at else "",
+            scope_label(entry.org),
+            *_activity(entry, report),
             "" if entry.idle_days is None else str(entry.idle_days),
             date(entry.due_at) if entry.due_at else "",
-            entry.team or "",
+            ", ".join(entry_teams(entry)),
             entry.editor or "",
         )
     ]
+    return [*cells, _clip("; ".join(person_notes(name, entry)), MAX_NOTES)]
 
 
 def grid(header: tuple[str, ...], rows: list[list[str]]) -> list[str]:
@@ -57,16 +71,14 @@ def grid(header: tuple[str, ...], rows: list[list[str]]) -> list[str]:
 def render_table(report: CycleReport, prices: Prices) -> str:
     """The whole report for a terminal: summary, histogram, then one table per list."""
     lines = [headline(report), ""]
-    items = count_items(report)
+    items = population_items(report) + count_items(report)
     width = max(len(label) for label, _ in items)
     lines += [f"  {label:<{width}}  {value:>7,}" for label, value in items]
-    saving = savings(report, prices)
-    cancelled = "would be cancelled" if report.dry_run else "cancelled"
+    phrases = saving_phrases(savings(report, prices), dry_run=report.dry_run)
     lines += [
         "",
         "Estimated monthly saving:",
-        f"  {money(saving.cancelled)} from {saving.cancelled_seats} seats {cancelled} now",
-        f"  {money(saving.due)} from {saving.due_seats} seats due within their grace period",
+        *(f"  {phrase}" for phrase in phrases),
         "",
         "Seats by idle days:",
         *(f"  {line}" for line in histogram_lines(report)),
@@ -75,8 +87,15 @@ def render_table(report: CycleReport, prices: Prices) -> str:
         entries = report.entries(name)
         if entries:
             lines += ["", f"{dry_title if report.dry_run else title} ({len(entries)}):"]
-            lines += grid(COLUMNS, [_cells(e, report) for e in entries])
-    errors = [[org.org, " ".join(error.split())] for org in report.orgs for error in org.errors]
+            lines += grid(COLUMNS, [_cells(name, e, report) for e in entries])
+            undo = undo_line(report) if name == "cancelled" else None
+            if undo:
+                lines.append(undo)
+    errors = [
+        [scope_label(org.org), " ".join(error.split())]
+        for org in report.orgs
+        for error in org.errors
+    ]
     if errors:
         lines += ["", f"Errors ({len(errors)}):", *grid(("org", "error"), errors)]
     return "\n".join(lines) + "\n"

@@ -4,6 +4,19 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from reaper.domain import scope_label
+from reaper.report.summary import (
+    REINSTATE,
+    UNDO_PREFIX,
+    count_items,
+    date,
+    entry_teams,
+    holding,
+    last_active,
+    person_notes,
+    teams_phrase,
+)
+
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -11,40 +24,44 @@ if TYPE_CHECKING:
 
 LISTS = (
     ("flagged", "Newly flagged (will be cancelled unless used before the due date)"),
-    ("cancelled", "Cancelled"),
+    ("cancelled", "Cancelled (every grant removed; a seat is saved when the last one goes)"),
     ("reactivated", "Reactivated (used again: flag removed)"),
-    ("needs_person", "Needs a person (granted through a team: remove them from the team)"),
+    ("needs_person", "Needs a person (granted through a team: remove them from every team named)"),
 )
 
 
-def _date(value: datetime | None) -> str:
-    return value.date().isoformat() if value else "never"
-
-
-def describe_entry(entry: Entry) -> str:
-    """One line about one seat."""
-    parts = [f"{entry.login} ({entry.org})", f"last active {_date(entry.last_activity_at)}"]
+def describe_entry(entry: Entry, now: datetime, name: str = "") -> str:
+    """One line about one person in list ``name``, as of ``now``."""
+    parts = [f"{entry.login} ({scope_label(entry.org)})", last_active(entry, now)]
     if entry.idle_days is not None:
         parts.append(f"{entry.idle_days} days idle")
     if entry.due_at is not None:
-        parts.append(f"due {_date(entry.due_at)}")
-    if entry.team:
-        parts.append(f"team {entry.team}")
+        parts.append(f"due {date(entry.due_at)}")
+    if entry_teams(entry) and (name != "cancelled" or entry.saved):  # else the note names them
+        parts.append(teams_phrase(entry))
+    parts.extend(person_notes(name, entry))
     return ", ".join(parts)
 
 
 def headline(report: CycleReport) -> str:
     """The first line: mode, orgs and outcome."""
     mode = "DRY RUN (nothing was changed)" if report.dry_run else "LIVE"
-    orgs = ", ".join(org.org for org in report.orgs) or "no orgs"
+    orgs = ", ".join(scope_label(org.org) for org in report.orgs) or "no orgs"
     outcome = "INCOMPLETE" if report.failed else "complete"
     return f"Copilot seat reaper, {mode}: {orgs} on {report.at:%Y-%m-%d %H:%M} UTC, {outcome}"
 
 
+def undo_line(report: CycleReport) -> str | None:
+    """How to give back a seat cancelled by mistake, when this live report cancelled any."""
+    if report.dry_run or not report.entries("cancelled"):
+        return None
+    return f"{UNDO_PREFIX} {REINSTATE}"
+
+
 def render_lines(report: CycleReport) -> list[str]:
     """The whole report as lines of text, every list complete."""
-    counts = ", ".join(f"{label} {value}" for label, value in report.totals.items())
-    lines = [headline(report), counts]
+    counts = ", ".join(f"{label} {value:,}" for label, value in count_items(report))
+    lines = [headline(report), f"{holding(report)}; {counts}"]
     if report.dry_run:
         lines.append("A live run would do what follows; no seat was cancelled, no state written.")
     for name, title in LISTS:
@@ -52,8 +69,11 @@ def render_lines(report: CycleReport) -> list[str]:
         if entries:
             verb = "Would be cancelled" if report.dry_run and name == "cancelled" else title
             lines.append(f"{verb}: {len(entries)}")
-            lines.extend(f"  - {describe_entry(entry)}" for entry in entries)
-    errors = [f"{org.org}: {error}" for org in report.orgs for error in org.errors]
+            lines.extend(f"  - {describe_entry(entry, report.at, name)}" for entry in entries)
+            undo = undo_line(report) if name == "cancelled" else None
+            if undo:
+                lines.append(f"  {undo}")
+    errors = [f"{scope_label(org.org)}: {error}" for org in report.orgs for error in org.errors]
     if errors:
         lines.append(f"Errors: {len(errors)}")
         lines.extend(f"  - {error}" for error in errors)

@@ -13,15 +13,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from reaper.domain import scope_label
 from reaper.report.summary import (
     LISTS,
+    REINSTATE,
+    UNDO_PREFIX,
     Prices,
     count_items,
     date,
     histogram_lines,
+    holding,
     last_active,
-    money,
+    person_notes,
+    saving_phrases,
     savings,
+    teams_phrase,
 )
 from reaper.slack.mrkdwn import (
     MAX_SECTION_CHARS,
@@ -44,10 +50,11 @@ SECTION_BUDGET = MAX_SECTION_CHARS - 100
 FOOTER_RESERVE = 600
 HINTS = {
     "flagged": "cancelled on the due date unless Copilot is used before",
-    "cancelled": "seat released",
+    "cancelled": "every grant removed; a seat is saved when the person's last grant goes",
     "reactivated": "used Copilot again, flag removed",
-    "needs_person": "due, but granted through a team: remove them from the team",
+    "needs_person": "due, but granted through a team: remove them from every team named",
 }
+UNDO = f"{UNDO_PREFIX} `{REINSTATE}`"
 WEBHOOK_FULL_LIST = "in the messages that follow this one"
 BOT_FULL_LIST = "in the CSV file in this message's thread"
 LOG_FULL_LIST = "in the reaper's log and in `reaper report`"
@@ -80,6 +87,7 @@ class Listing(NamedTuple):
     hint: str  # what the list means, after the heading in the main message
     lines: list[str]
     names: list[Key | None]
+    footnote: str = ""  # a context line under the list in the main message (mrkdwn, escaped)
 
     def after(self, shown: int) -> Listing:
         """The lines left out once the first ``shown`` were shown."""
@@ -100,9 +108,16 @@ class Rendered:
     rest: tuple[Listing, ...] = ()
 
 
+_SINGULAR = {
+    "errors": "error",
+    "grants removed": "grant removed",
+    "grants would be removed": "grant would be removed",
+}
+
+
 def _one(label: str, value: int) -> str:
-    """``1 seat``, ``1 error``: the nouns among the count labels in the singular."""
-    return label[:-1] if value == 1 and label in {"seats", "errors"} else label
+    """``1 error``, ``1 grant removed``: the nouns among the count labels in the singular."""
+    return _SINGULAR.get(label, label) if value == 1 else label
 
 
 def _mode(report: CycleReport) -> str:
@@ -110,16 +125,17 @@ def _mode(report: CycleReport) -> str:
 
 
 def _orgs(report: CycleReport, limit: int = 4) -> str:
-    names = [org.org for org in report.orgs]
+    names = [scope_label(org.org) for org in report.orgs]
     shown = ", ".join(names[:limit]) or "no orgs"
     return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
 
 
 def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None]:
     """One entry's line, and its key when it is a flagged entry the line names in full."""
-    parts = [f"*{escape(entry.login)}*", escape(entry.org)]
+    parts = [f"*{escape(entry.login)}*", escape(scope_label(entry.org))]
     if name == "needs_person":
-        parts.append(f"team *{escape(entry.team or 'unknown')}*")
+        parts.append(teams_phrase(entry, _bold))
+    parts.extend(person_notes(name, entry, escape))
     parts.append(last_active(entry, report.at))
     if name in {"flagged", "cancelled"} and entry.editor:
         parts.append(escape(clip(entry.editor, 60)))
@@ -128,6 +144,10 @@ def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None
     line = clip("• " + " · ".join(parts), MAX_LINE_CHARS)
     whole = line.startswith("• " + " · ".join(parts[:2]) + " ·")  # login and org not clipped
     return line, (entry.org, entry.login) if name == "flagged" and whole else None
+
+
+def _bold(name: str) -> str:
+    return f"*{escape(name)}*"
 
 
 def _fit(title: str, lines: list[str], budget: int) -> tuple[str, int]:
@@ -155,6 +175,12 @@ def _plain(heading: str, lines: list[str]) -> Listing:
     return Listing(f"*{heading} ({len(lines):,})*", "", lines, [None] * len(lines))
 
 
+def _unwarned_line(unwarned: Unwarned) -> str:
+    entry = unwarned.entry
+    where = escape(scope_label(entry.org))
+    return clip(f"• *{escape(entry.login)}* · {where} · {escape(unwarned.why)}", MAX_LINE_CHARS)
+
+
 def _lists(report: CycleReport, style: ReportStyle) -> list[Listing]:
     out = []
     for name, title, dry_title in LISTS:
@@ -163,15 +189,13 @@ def _lists(report: CycleReport, style: ReportStyle) -> list[Listing]:
             heading = f"*{dry_title if report.dry_run else title} ({len(entries):,})*"
             pairs = [_line(name, e, report) for e in entries]
             lines, names = [line for line, _ in pairs], [key for _, key in pairs]
-            out.append(Listing(heading, f" — {HINTS[name]}", lines, names))
+            undo = UNDO if name == "cancelled" and not report.dry_run else ""
+            out.append(Listing(heading, f" — {HINTS[name]}", lines, names, undo))
     if style.unwarned:
-        lines = [
-            clip(f"• *{escape(u.entry.login)}* · {escape(u.entry.org)} · {escape(u.why)}", 300)
-            for u in style.unwarned
-        ]
+        lines = [_unwarned_line(u) for u in style.unwarned]
         out.append(_plain("Could not be warned directly", lines))
     errors = [
-        clip(f"• *{escape(org.org)}*: {escape(error)}", MAX_LINE_CHARS)
+        clip(f"• *{escape(scope_label(org.org))}*: {escape(error)}", MAX_LINE_CHARS)
         for org in report.orgs
         for error in org.errors
     ]
@@ -188,18 +212,16 @@ def _summary_blocks(report: CycleReport, style: ReportStyle) -> list[dict[str, A
         if report.dry_run
         else "Live: seats are cancelled when their grace period ends."
     )
-    counts = " · ".join(f"*{value:,}* {_one(label, value)}" for label, value in count_items(report))
-    saving = savings(report, style.prices)
-    cancelled = "would be cancelled" if report.dry_run else "cancelled"
+    counts = " · ".join(
+        [holding(report, "*")]
+        + [f"*{value:,}* {_one(label, value)}" for label, value in count_items(report)]
+    )
+    saving = saving_phrases(savings(report, style.prices), dry_run=report.dry_run)
     return [
         header(f"Copilot seats · {_orgs(report)} · {_mode(report)}{outcome}"),
         context(f"{when} · {mode}"),
         section(counts),
-        section(
-            f"*Estimated monthly saving:* {money(saving.cancelled)} from "
-            f"{saving.cancelled_seats:,} seats {cancelled} this cycle · "
-            f"{money(saving.due)} from {saving.due_seats:,} seats due within their grace period"
-        ),
+        section("*Estimated monthly saving:* " + " · ".join(saving)),
         section("*Seats by idle days*\n```" + "\n".join(histogram_lines(report)) + "```"),
     ]
 
@@ -212,7 +234,7 @@ def fallback_text(report: CycleReport) -> str:
     cancelled = "would be cancelled" if report.dry_run else "cancelled"
     text = (
         f"Copilot seat reaper, {_mode(report)}{outcome}, {_orgs(report, 10)}: "
-        f"{totals.newly_flagged:,} {flagged}, {totals.cancelled:,} {cancelled}, "
+        f"{holding(report)}, {totals.newly_flagged:,} {flagged}, {totals.cancelled:,} {cancelled}, "
         f"{totals.reactivated:,} reactivated, {totals.needs_person:,} needing a person, "
         f"{totals.errors:,} {_one('errors', totals.errors)}"
     )
@@ -226,7 +248,8 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
     lists = _lists(report, style)
     if lists:
         blocks.append({"type": "divider"})
-    remaining = MAX_TOTAL_BLOCK_CHARS - block_chars(blocks) - FOOTER_RESERVE
+    footnotes = sum(len(listing.footnote) for listing in lists)
+    remaining = MAX_TOTAL_BLOCK_CHARS - block_chars(blocks) - FOOTER_RESERVE - footnotes
     rest: list[Listing] = []
     named: set[Key] = set()
     for number, listing in enumerate(lists):
@@ -237,6 +260,8 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
             rest.append(listing.after(shown))
         remaining -= len(text)
         blocks.append(section(text))
+        if listing.footnote:
+            blocks.append(context(listing.footnote))
     footer = list(style.notes)
     if rest:
         footer.insert(0, f"Long lists are cut; the full lists are {style.full_list}.")
@@ -248,10 +273,7 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
 
 def render_unwarned(unwarned: list[Unwarned], full_list: str) -> dict[str, Any]:
     """A thread reply naming the users whose direct message did not go out."""
-    lines = [
-        clip(f"• *{escape(u.entry.login)}* · {escape(u.entry.org)} · {escape(u.why)}", 300)
-        for u in unwarned
-    ]
+    lines = [_unwarned_line(u) for u in unwarned]
     text, shown = _fit(f"*Could not be warned directly ({len(lines):,})*", lines, SECTION_BUDGET)
     blocks = [section(text)]
     if shown < len(lines):

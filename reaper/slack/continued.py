@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reaper.domain import scope_label
 from reaper.report.summary import date
 from reaper.slack.blocks import SECTION_BUDGET, Rendered
 from reaper.slack.mrkdwn import (
@@ -94,7 +95,7 @@ def render_continuations(report: CycleReport, rest: Sequence[Listing]) -> list[R
     pages = _pages(rest)
     parts = len(pages) + 1
     mode = "DRY RUN" if report.dry_run else "LIVE"
-    orgs = escape(", ".join(org.org for org in report.orgs))
+    orgs = escape(", ".join(scope_label(org.org) for org in report.orgs))
     when = f"{date(report.at)} {report.at:%H:%M} UTC"
     out = []
     for number, page in enumerate(pages, start=2):

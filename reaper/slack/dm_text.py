@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from reaper.report.summary import date, days_ago
+from reaper.domain import scope_label
+from reaper.report.summary import date, days_ago, granted_by, no_activity, still_granted
 from reaper.slack.mrkdwn import context, escape, section
 
 if TYPE_CHECKING:
@@ -25,10 +26,17 @@ def channel_ref(channel: str | None) -> str:
     return escape(channel if channel.startswith("#") else f"#{channel}")
 
 
+def _where(entry: Entry) -> str:
+    """Where the seat comes from, escaped: ``in acme``, ``granted by acme-eng, enterprise acme``."""
+    scopes = granted_by(entry)
+    if scopes:
+        return "granted by " + ", ".join(escape(scope) for scope in scopes)
+    return "in " + escape(scope_label(entry.org))
+
+
 def _idle(entry: Entry, now: datetime) -> str:
     if entry.last_activity_at is None:
-        days = f" in the last {entry.idle_days} days" if entry.idle_days is not None else ""
-        return f"Copilot has no recorded activity for your seat{days}."
+        return f"Your seat has {no_activity(entry, now)}."
     return (
         f"You have not used Copilot since {date(entry.last_activity_at)} "
         f"({days_ago(entry.last_activity_at, now)})."
@@ -37,15 +45,15 @@ def _idle(entry: Entry, now: datetime) -> str:
 
 def flagged_message(entry: Entry, now: datetime, admin_channel: str | None) -> dict[str, Any]:
     """The warning: which seat, idle since when, when it goes, and how to keep it."""
-    org, due = escape(entry.org), date(entry.due_at)
+    where, due = _where(entry), date(entry.due_at)
     text = (
-        f"*Your GitHub Copilot seat in {org} will be released on {due}*\n"
+        f"*Your GitHub Copilot seat {where} will be released on {due}*\n"
         f"{_idle(entry, now)} Seats cost money every month, so unused ones are given back.\n"
         f"*To keep it, use Copilot once before {due}* (a completion or a chat in your editor is "
         f"enough). Nothing else to do."
     )
     return {
-        "text": f"Your GitHub Copilot seat in {org} will be released on {due} unless you use "
+        "text": f"Your GitHub Copilot seat {where} will be released on {due} unless you use "
         f"Copilot before then.",
         "blocks": [
             section(text),
@@ -57,15 +65,36 @@ def flagged_message(entry: Entry, now: datetime, admin_channel: str | None) -> d
 
 
 def cancelled_message(entry: Entry, now: datetime, admin_channel: str | None) -> dict[str, Any]:
-    """The note after the fact: the seat is gone, and how to ask for it back."""
-    org, where = escape(entry.org), channel_ref(admin_channel)
+    """The note after the fact: the seat is gone (or a grant, when another remains)."""
+    if not entry.saved:
+        return _grant_removed_message(entry, now, admin_channel)
+    where, ask = _where(entry), channel_ref(admin_channel)
     text = (
-        f"*Your GitHub Copilot seat in {org} was released on {date(now)}*\n"
+        f"*Your GitHub Copilot seat {where} was released on {date(now)}*\n"
         f"{_idle(entry, now)} It was flagged as unused and its grace period has ended.\n"
-        f"*Need it back?* Ask in {where}: an admin can assign you a seat again, and Copilot "
+        f"*Need it back?* Ask in {ask}: an admin can assign you a seat again, and Copilot "
         f"works as soon as it is assigned."
     )
     return {
-        "text": f"Your GitHub Copilot seat in {org} was released. To get it back, ask in {where}.",
+        "text": f"Your GitHub Copilot seat {where} was released. To get it back, ask in {ask}.",
+        "blocks": [section(text), context("Sent by the Copilot seat reaper.")],
+    }
+
+
+def _grant_removed_message(
+    entry: Entry, now: datetime, admin_channel: str | None
+) -> dict[str, Any]:
+    """A removal that left the person a seat through another grant: nothing to ask back."""
+    org, ask = escape(scope_label(entry.org)), channel_ref(admin_channel)
+    still = ", ".join(still_granted(entry, escape)) or "another grant"
+    text = (
+        f"*Your GitHub Copilot grant in {org} was removed on {date(now)}*\n"
+        f"{_idle(entry, now)} It was flagged as unused and its grace period has ended.\n"
+        f"You still have a Copilot seat through {still}, so Copilot keeps working for you. "
+        f"Questions? Ask in {ask}."
+    )
+    return {
+        "text": f"Your GitHub Copilot grant in {org} was removed; you still have a seat "
+        f"through {still}.",
         "blocks": [section(text), context("Sent by the Copilot seat reaper.")],
     }
