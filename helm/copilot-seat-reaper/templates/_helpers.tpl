@@ -72,6 +72,9 @@ metadata:
     {{- if not $values.existingSecret }}
     checksum/secret: {{ include (print $root.Template.BasePath "/secret.yaml") $root | sha256sum }}
     {{- end }}
+    {{- if include "reaper.userMapFile" $root }}
+    checksum/user-map: {{ include (print $root.Template.BasePath "/usermap.yaml") $root | sha256sum }}
+    {{- end }}
     {{- with $values.podAnnotations }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -106,18 +109,15 @@ spec:
             name: {{ include "reaper.fullname" $root }}
       env:
         # Tokens come from the Secret; these override the ConfigMap where both set a name.
-        - name: REAPER_GITHUB_TOKEN
+        {{- range $name, $secret := include "reaper.secretSettings" $root | fromYaml }}
+        - name: {{ $name }}
           valueFrom:
             secretKeyRef:
               name: {{ include "reaper.secretName" $root }}
-              key: REAPER_GITHUB_TOKEN
-        {{- range list "REAPER_SLACK_BOT_TOKEN" "REAPER_SLACK_WEBHOOK_URL" "REAPER_STATE_URL" }}
-        - name: {{ . }}
-          valueFrom:
-            secretKeyRef:
-              name: {{ include "reaper.secretName" $root }}
-              key: {{ . }}
+              key: {{ $name }}
+              {{- if $secret.optional }}
               optional: true
+              {{- end }}
         {{- end }}
       {{- if .probes }}
       ports:
@@ -144,6 +144,11 @@ spec:
           mountPath: /data
         - name: tmp
           mountPath: /tmp
+        {{- if include "reaper.userMapFile" $root }}
+        - name: user-map
+          mountPath: {{ include "reaper.userMapDir" $root }}
+          readOnly: true
+        {{- end }}
         {{- with $values.extraVolumeMounts }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
@@ -158,6 +163,11 @@ spec:
     - name: tmp
       emptyDir:
         sizeLimit: {{ $values.tmpSizeLimit }}
+    {{- if include "reaper.userMapFile" $root }}
+    - name: user-map
+      configMap:
+        name: {{ include "reaper.userMapConfigMap" $root }}
+    {{- end }}
     {{- with $values.extraVolumes }}
     {{- toYaml . | nindent 4 }}
     {{- end }}
@@ -201,4 +211,97 @@ PostgreSQL URL without its password; the Secret's REAPER_STATE_URL still wins at
 {{- fail "replicaCount > 1 keeps the state in PostgreSQL: set persistence.enabled=false (the replicas cannot share a ReadWriteOnce volume)" -}}
 {{- end -}}
 {{- end -}}
+{{- end }}
+
+{{/*
+Every setting the chart sets, as YAML: REAPER_* name -> {value: the chart value that sets
+it, env: the string the ConfigMap holds, whenSet: true when left out while empty}. The
+ConfigMap, NOTES.txt and the extraEnv check all read this one table.
+*/}}
+{{- define "reaper.settings" -}}
+{{- $v := .Values -}}
+REAPER_DRY_RUN: {value: dryRun, env: {{ $v.dryRun | toString | toJson }}}
+REAPER_SCHEDULE: {value: schedule, env: {{ $v.schedule | toJson }}}
+REAPER_RUN_ON_START: {value: runOnStart, env: {{ $v.runOnStart | toString | toJson }}}
+REAPER_INACTIVE_DAYS: {value: inactiveDays, env: {{ $v.inactiveDays | int64 | toString | toJson }}}
+REAPER_GRACE_DAYS: {value: graceDays, env: {{ $v.graceDays | int64 | toString | toJson }}}
+REAPER_ACTIVITY: {value: activity, env: {{ $v.activity | toJson }}}
+REAPER_REINSTATE_EXEMPT_DAYS: {value: reinstateExemptDays, env: {{ $v.reinstateExemptDays | int64 | toString | toJson }}}
+REAPER_EXEMPT_USERS: {value: exemptUsers, env: {{ join "," $v.exemptUsers | toJson }}}
+REAPER_EXEMPT_TEAMS: {value: exemptTeams, env: {{ join "," $v.exemptTeams | toJson }}}
+REAPER_MAX_CANCELLATIONS: {value: maxCancellations, env: {{ $v.maxCancellations | int64 | toString | toJson }}}
+REAPER_MAX_CANCELLATION_PERCENT: {value: maxCancellationPercent, env: {{ $v.maxCancellationPercent | toString | toJson }}}
+REAPER_MAX_FORGET_PERCENT: {value: maxForgetPercent, env: {{ $v.maxForgetPercent | toString | toJson }}}
+REAPER_CYCLE_TIMEOUT_SECONDS: {value: cycleTimeoutSeconds, env: {{ $v.cycleTimeoutSeconds | toString | toJson }}}
+REAPER_GITHUB_ORGS: {value: github.orgs, env: {{ join "," $v.github.orgs | toJson }}}
+REAPER_GITHUB_ENTERPRISE: {value: github.enterprise, env: {{ $v.github.enterprise | toJson }}, whenSet: true}
+REAPER_GITHUB_API_URL: {value: github.apiUrl, env: {{ $v.github.apiUrl | toJson }}}
+REAPER_GITHUB_API_VERSION: {value: github.apiVersion, env: {{ $v.github.apiVersion | toJson }}}
+REAPER_GITHUB_TIMEOUT_SECONDS: {value: github.timeoutSeconds, env: {{ $v.github.timeoutSeconds | toString | toJson }}}
+REAPER_GITHUB_MAX_ATTEMPTS: {value: github.maxAttempts, env: {{ $v.github.maxAttempts | int64 | toString | toJson }}}
+REAPER_GITHUB_MAX_WAIT_SECONDS: {value: github.maxWaitSeconds, env: {{ $v.github.maxWaitSeconds | toString | toJson }}}
+REAPER_GITHUB_RATE_LIMIT_RESERVE: {value: github.rateLimitReserve, env: {{ $v.github.rateLimitReserve | int64 | toString | toJson }}}
+REAPER_SLACK_CHANNEL: {value: slack.channel, env: {{ $v.slack.channel | toJson }}, whenSet: true}
+REAPER_SLACK_API_URL: {value: slack.apiUrl, env: {{ $v.slack.apiUrl | toJson }}}
+REAPER_SLACK_REPORT: {value: slack.report, env: {{ $v.slack.report | toJson }}}
+REAPER_SLACK_DM: {value: slack.dm, env: {{ $v.slack.dm | toString | toJson }}}
+REAPER_USER_MAP_FILE: {value: userMap, env: {{ include "reaper.userMapFile" . | toJson }}, whenSet: true}
+REAPER_PRICE_BUSINESS: {value: prices.business, env: {{ $v.prices.business | toString | toJson }}}
+REAPER_PRICE_ENTERPRISE: {value: prices.enterprise, env: {{ $v.prices.enterprise | toString | toJson }}}
+REAPER_STATE_URL: {value: "stateUrl (or secret.stateUrl for a URL with a password)", env: {{ $v.stateUrl | toJson }}}
+REAPER_LOG_FORMAT: {value: log.format, env: {{ $v.log.format | toJson }}}
+REAPER_LOG_LEVEL: {value: log.level, env: {{ $v.log.level | toJson }}}
+REAPER_HTTP_PORT: {value: httpPort, env: {{ $v.httpPort | int64 | toString | toJson }}}
+{{- end }}
+
+{{/* Settings the pod reads from the Secret: REAPER_* name -> {value, optional}. */}}
+{{- define "reaper.secretSettings" -}}
+REAPER_GITHUB_TOKEN: {value: "secret.githubToken (or REAPER_GITHUB_TOKEN in existingSecret)", optional: false}
+REAPER_SLACK_BOT_TOKEN: {value: "secret.slackBotToken (or the key in existingSecret)", optional: true}
+REAPER_SLACK_WEBHOOK_URL: {value: "secret.slackWebhookUrl (or the key in existingSecret)", optional: true}
+REAPER_STATE_URL: {value: "stateUrl (or secret.stateUrl for a URL with a password)", optional: true}
+{{- end }}
+
+{{/* Where the user map file is mounted, or nothing without one. */}}
+{{- define "reaper.userMapDir" -}}/etc/reaper/user-map{{- end }}
+{{- define "reaper.userMapFile" -}}
+{{- if .Values.userMap.existingConfigMap -}}
+{{ include "reaper.userMapDir" . }}/{{ .Values.userMap.key }}
+{{- else if .Values.userMap.users -}}
+{{ include "reaper.userMapDir" . }}/users.yaml
+{{- end -}}
+{{- end }}
+
+{{/* The ConfigMap holding the user map: the user's own, or the one this chart creates. */}}
+{{- define "reaper.userMapConfigMap" -}}
+{{- default (printf "%s-user-map" (include "reaper.fullname" .)) .Values.userMap.existingConfigMap }}
+{{- end }}
+
+{{/*
+Refuse a release that could not run or could go live by accident: a variable in extraEnv
+that the chart sets from a value, no organisation or enterprise, no token source, no image.
+*/}}
+{{- define "reaper.validate" -}}
+{{- $owned := merge (include "reaper.settings" . | fromYaml) (include "reaper.secretSettings" . | fromYaml) -}}
+{{- range $name, $_ := .Values.extraEnv -}}
+{{- with get $owned $name -}}
+{{- fail (printf "extraEnv.%s: the chart sets %s from the value `%s`; set that value instead (extraEnv may not override it)" $name $name .value) -}}
+{{- end -}}
+{{- end -}}
+{{- if and (empty .Values.github.orgs) (not .Values.github.enterprise) -}}
+{{- fail "nothing to manage: set github.orgs (e.g. --set 'github.orgs={my-org}') or github.enterprise (an enterprise slug)" -}}
+{{- end -}}
+{{- if and (not .Values.existingSecret) (not .Values.secret.githubToken) -}}
+{{- fail "no GitHub token: set existingSecret to a Secret holding REAPER_GITHUB_TOKEN (kubectl -n NAMESPACE create secret generic reaper-tokens --from-literal=REAPER_GITHUB_TOKEN=...), or secret.githubToken" -}}
+{{- end -}}
+{{- if not .Values.image.repository -}}
+{{- fail "image.repository is not set: build the image and push it where the cluster can pull it (README: Kubernetes), then set image.repository; the published chart defaults to the published image" -}}
+{{- end -}}
+{{- if and .Values.userMap.users .Values.userMap.existingConfigMap -}}
+{{- fail "userMap: set userMap.users or userMap.existingConfigMap, not both" -}}
+{{- end -}}
+{{- if and .Values.secret.slackBotToken (not .Values.existingSecret) (not .Values.slack.channel) -}}
+{{- fail "secret.slackBotToken needs slack.channel (the channel the bot posts the report to)" -}}
+{{- end -}}
+{{- include "reaper.validateReplicas" . -}}
 {{- end }}
