@@ -1,6 +1,7 @@
 # copilot-seat-reaper: `reaper run` (default) or `reaper once`, configured by REAPER_* env.
 #
-#   docker build -t copilot-seat-reaper .
+#   make image                      # docker or podman; fills the labels below (podman: --format docker)
+#   docker run --rm copilot-seat-reaper demo
 #   docker run --read-only --env-file reaper.env -v reaper-data:/data -p 8080:8080 copilot-seat-reaper
 #
 # BASE_IMAGE: any Debian-based image with python3 (3.11+) and its venv module. The default
@@ -9,7 +10,12 @@ ARG BASE_IMAGE=docker.io/library/python:3.11.13-slim-bookworm
 
 # -- build: dependencies first (cached until uv.lock changes), then the project ------------
 FROM ${BASE_IMAGE} AS build
+# Marks this stage's image, which a build leaves behind untagged, so it can be pruned.
+LABEL io.copilot-seat-reaper.stage="build"
 ARG UV_VERSION=0.13.8
+# The version the image is labelled with (`make image` passes reaper/__init__.py's): checked
+# against the package below, so the label cannot disagree with `reaper --version`.
+ARG VERSION=""
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
 # The system CA bundle, so a TLS-inspecting proxy's CA (mounted at build time) is trusted.
 ENV PIP_CERT=/etc/ssl/certs/ca-certificates.crt \
@@ -27,19 +33,22 @@ WORKDIR /src
 COPY pyproject.toml uv.lock ./
 RUN --mount=type=cache,target=/root/.cache/uv \
     /opt/uv/bin/uv sync --frozen --no-dev --no-install-project
-COPY README.md ./
+COPY README.md LICENSE ./
 COPY reaper ./reaper
 RUN --mount=type=cache,target=/root/.cache/uv \
     /opt/uv/bin/uv sync --frozen --no-dev --no-editable \
- && /opt/venv/bin/reaper --version
+ && built="$(/opt/venv/bin/reaper --version)" \
+ && echo "$built" \
+ && { [ -z "$VERSION" ] || [ "$built" = "reaper $VERSION" ] || { echo "VERSION=$VERSION but the package is $built" >&2; exit 1; }; }
 
 # -- runtime: the base, one non-root user, the virtual environment; nothing else ------------
 FROM ${BASE_IMAGE} AS runtime
-ARG VERSION=0.1.0
-ARG REVISION=unknown
-ARG CREATED=unknown
-# Where the project's code lives; set it when publishing the image.
-ARG SOURCE=unknown
+# Filled by `make image` and the release workflow: the package version, the git commit, the
+# build time (RFC 3339) and the repository's URL.
+ARG VERSION=""
+ARG REVISION=""
+ARG CREATED=""
+ARG SOURCE=""
 LABEL org.opencontainers.image.title="copilot-seat-reaper" \
       org.opencontainers.image.description="Finds idle GitHub Copilot seats, warns in Slack, and cancels them after a grace period. Dry run unless REAPER_DRY_RUN=false." \
       org.opencontainers.image.version="${VERSION}" \
@@ -48,11 +57,14 @@ LABEL org.opencontainers.image.title="copilot-seat-reaper" \
       org.opencontainers.image.licenses="MIT" \
       org.opencontainers.image.source="${SOURCE}"
 # Fixed IDs, matching the Helm chart's securityContext (runAsUser/runAsGroup/fsGroup 10001).
+# /data belongs to group 0 too, writable by it (chmod g=u): OpenShift's restricted SCC runs
+# the image as an arbitrary UID in group 0.
 RUN groupadd --gid 10001 reaper \
  && useradd --uid 10001 --gid 10001 --no-create-home --no-log-init --home-dir /nonexistent \
       --shell /usr/sbin/nologin reaper \
  && mkdir -p /data \
- && chown 10001:10001 /data
+ && chown 10001:0 /data \
+ && chmod g=u /data
 COPY --from=build /opt/venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONDONTWRITEBYTECODE=1 \
