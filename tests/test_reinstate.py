@@ -280,3 +280,31 @@ def test_an_open_cancel_intent_is_closed_as_reinstated(
     assert result.returncode == 0, result.stderr
     assert store.unresolved_intents() == []
     store.close()
+
+
+def test_more_than_a_hundred_people_go_in_requests_of_a_hundred(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """150 logins make two requests, of 100 and 50 usernames, and everyone is recorded."""
+    names = [f"user-{n:03d}" for n in range(150)]
+    env = env_for(sim, tmp_path)
+    result = run(["reinstate", *names, "--org", "acme", "--reason", "x", "--yes"], env)
+    assert result.returncode == 0, result.stderr
+    assert posts(sim) == [names[:100], names[100:]]
+    _, _, exemptions = state(env["REAPER_STATE_URL"])
+    assert sorted(exemptions) == names
+
+
+def test_github_failing_stops_and_names_who_is_left(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A GitHub failure other than a refusal stops: exit 1, who is left named, none audited."""
+    sim.inject(Fault(method="POST", path=POST_PATH, status=503, times=5))
+    env = env_for(sim, tmp_path)
+    result = run(["reinstate", "ann", "bea", "--org", "acme", "--reason", "x", "--yes"], env)
+    assert result.returncode == 1
+    assert "stopped: POST /orgs/acme/copilot/billing/selected_users" in result.stderr
+    assert "run the command again): ann in acme, bea in acme" in result.stderr
+    assert '"reinstate.stopped"' in result.stderr
+    audit, _, exemptions = state(env["REAPER_STATE_URL"])
+    assert (audit, exemptions) == ([], {})

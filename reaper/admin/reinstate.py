@@ -270,5 +270,7 @@ class Reinstater:
         ]
         log.error("reinstate.stopped", error=str(exc), not_done=len(left))
         _line(self.err, f"reaper reinstate: stopped: {exc}")
-        _line(self.err, f"not reinstated (run the command again): {', '.join(left)}")
+        _line(
+            self.err, f"not reinstated, or not recorded (run the command again): {', '.join(left)}"
+        )
         return EXIT_FAILED
