@@ -81,7 +81,7 @@ def reinstate(
 ) -> int:
     """Carry out ``ask`` (or say what it would do); return the exit code."""
     try:
-        logins = _logins(ask.logins)
+        logins = _logins(ask)
         fixed = _fixed_scope(settings, ask)
         store = SqlStore(settings.state_url)
         try:
@@ -101,8 +101,11 @@ def reinstate(
         return EXIT_USAGE
 
 
-def _logins(given: tuple[str, ...]) -> list[str]:
-    """The logins, checked, each person once (the first spelling kept)."""
+def _logins(ask: Ask) -> list[str]:
+    """The logins, checked, each person once (the first spelling kept); the reason checked."""
+    if not ask.reason.strip():
+        raise UsageError("--reason must say why the seat goes back")
+    given = ask.logins
     bad = [login for login in given if not _NAME.match(login)]
     if bad:
         raise UsageError(f"not a GitHub login: {', '.join(map(repr, bad))}")
@@ -114,8 +117,6 @@ def _logins(given: tuple[str, ...]) -> list[str]:
 
 def _fixed_scope(settings: Settings, ask: Ask) -> str | None:
     """The scope ``--org`` or ``--enterprise`` names (``None``: from the audit log)."""
-    if not ask.reason.strip():
-        raise UsageError("--reason must say why the seat goes back")
     if ask.enterprise:
         if settings.github_enterprise is None:
             raise UsageError("--enterprise needs REAPER_GITHUB_ENTERPRISE (the enterprise slug)")
