@@ -21,7 +21,15 @@ from structlog.contextvars import bound_contextvars
 
 from reaper.act import cancel_due
 from reaper.cancel import Canceller
-from reaper.domain import Action, Decision, Flag, Seat, enterprise_scope, scope_label
+from reaper.domain import (
+    Action,
+    Decision,
+    Flag,
+    Seat,
+    enterprise_scope,
+    is_enterprise,
+    scope_label,
+)
 from reaper.errors import ReaperError, SlackDeliveryError, StateStoreError
 from reaper.logs import get_logger
 from reaper.plan import Plan, Planner
@@ -185,11 +193,17 @@ class Cycle:
         cancels = plan.cancels()
         counts: dict[str, tuple[int, int]] = {}
         for scope in dict.fromkeys(g.org for d in cancels for g in _live(d)):
+            if is_enterprise(scope):  # everyone read is a person of the enterprise
+                counts[scope_label(scope)] = (len(cancels), len(plan.decisions))
+                continue
             held = sum(1 for d in plan.decisions if any(g.org == scope for g in _live(d)))
             going = sum(1 for d in cancels if any(g.org == scope for g in _live(d)))
             counts[scope_label(scope)] = (going, held)
         breach = blast_radius(
-            counts, max_total=self.max_cancellations, max_percent=self.max_cancellation_percent
+            counts,
+            max_total=self.max_cancellations,
+            max_percent=self.max_cancellation_percent,
+            total=len(cancels),
         )
         if breach is None:
             return

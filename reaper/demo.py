@@ -1,8 +1,10 @@
 """``reaper demo``: the real cycle, live, against the built-in GitHub and Slack simulator.
 
-Two synthetic orgs with a few hundred seats live through simulated days: idle seats are
-flagged and warned, one user comes back, and the rest are cancelled when the grace period
-ends. Each Slack message the simulator receives is printed. No network beyond loopback.
+An enterprise with two synthetic orgs and a few hundred seats lives through simulated days:
+idle people are flagged and warned, one comes back, and the rest lose their seats when the
+grace period ends. One person holds seats from both orgs (one decision, one seat saved), one
+is granted directly by the enterprise, and one through an enterprise team (left to a
+person). Each Slack message the simulator receives is printed. No network beyond loopback.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from reaper.app import open_cycle
+from reaper.domain import enterprise_scope
 from reaper.logs import configure_logging
 from reaper.settings import Settings
 from reaper.simulator import Simulator
@@ -27,6 +30,7 @@ if TYPE_CHECKING:
 
 DAY = timedelta(days=1)
 DEMO_TOKEN = "ghp_demo_token_not_a_real_secret"  # noqa: S105  (the simulator's own)
+ENTERPRISE = "acme"
 ORGS = {"acme-corp": 180, "acme-labs": 120}
 INACTIVE_DAYS = 60
 GRACE_DAYS = 7
@@ -46,8 +50,9 @@ class DemoClock:
 def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
     """Fill the simulator with seats: mostly active, some idle, a few special cases."""
     idle: list[str] = []
+    sim.add_enterprise(ENTERPRISE)
     for org, size in ORGS.items():
-        sim.add_org(org)
+        sim.add_org(org, enterprise=ENTERPRISE)
         for number in range(size):
             login = f"{org.split('-')[1]}-dev{number:03d}"
             created = now - rng.randint(100, 900) * DAY
@@ -64,6 +69,14 @@ def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
             sim.add_seat(org, login, created_at=created, last_activity_at=last, team=team)
         sim.add_seat(org, f"{org}-newhire", created_at=now - 3 * DAY, last_activity_at=None)
     sim.add_seat("acme-corp", "build-bot", created_at=now - 500 * DAY, last_activity_at=None)
+    long_ago = now - 75 * DAY
+    for org in ORGS:  # one person, two grants: one decision and, when cancelled, one seat saved
+        sim.add_seat(org, "two-org-tess", created_at=now - 300 * DAY, last_activity_at=long_ago)
+    enterprise = enterprise_scope(ENTERPRISE)
+    sim.add_seat(enterprise, "direct-dan", created_at=now - 200 * DAY, last_activity_at=long_ago)
+    sim.add_seat(
+        enterprise, "team-eve", created_at=now - 200 * DAY, last_activity_at=None, team="ent-devs"
+    )
     sim.add_seat(
         "acme-labs",
         "leaver",
@@ -116,6 +129,7 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
             github_token=DEMO_TOKEN,
             github_api_url=sim.github_url,
             github_orgs=list(ORGS),
+            github_enterprise=ENTERPRISE,
             inactive_days=INACTIVE_DAYS,
             grace_days=GRACE_DAYS,
             dry_run=False,
@@ -159,7 +173,8 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
             if (seat := sim.seat(org, login)) and seat.get("pending_cancellation_date")
         )
         out.write(
-            f"\nDone: {pending} idle seats cancelled, {comeback} kept theirs by using Copilot, "
-            f"team-granted seats left to a person. State was in a throw-away SQLite file.\n"
+            f"\nDone: {pending} idle seats cancelled (two-org-tess's two grants saved one seat), "
+            f"{comeback} kept theirs by using Copilot, team-granted seats (team-eve's "
+            "enterprise team too) left to a person. State was in a throw-away SQLite file.\n"
         )
     return 0 if ok else 1

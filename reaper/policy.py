@@ -174,22 +174,28 @@ def forget_breach(
 
 
 def blast_radius(
-    cancels: Mapping[str, tuple[int, int]], *, max_total: int, max_percent: float
+    cancels: Mapping[str, tuple[int, int]],
+    *,
+    max_total: int,
+    max_percent: float,
+    total: int | None = None,
 ) -> str | None:
     """Say why a cycle's cancellations exceed the limits, or ``None`` when they do not.
 
-    ``cancels`` maps each org to (seats it would cancel, seats it has). Past either limit,
-    the whole cycle cancels nothing: a mass cancellation is more likely a fault than a plan.
+    ``cancels`` maps each scope to (persons who would lose a grant there, persons it grants).
+    Past either limit, the whole cycle cancels nothing: a mass cancellation is more likely a
+    fault than a plan.
     """
-    total = sum(count for count, _ in cancels.values())
+    if total is None:  # persons are counted once however many scopes they lose a grant in
+        total = sum(count for count, _ in cancels.values())
     over = [
-        f"{org}: {count} of {seats} seats ({100 * count / seats:.0f}%)"
+        f"{org}: {count} of {seats} persons ({100 * count / seats:.0f}%)"
         for org, (count, seats) in cancels.items()
         if count and seats and 100 * count / seats > max_percent
     ]
     if total <= max_total and not over:
         return None
-    parts = [f"this cycle would cancel {total} seats"]
+    parts = [f"this cycle would cancel the seats of {total} persons"]
     if total > max_total:
         parts.append(f"more than REAPER_MAX_CANCELLATIONS={max_total}")
     if over:
