@@ -40,8 +40,8 @@ def reconcile(
     if not intents:
         return 0
     flags: dict[str, Flag] = {}  # a person's flag, stored under whichever scope reports them
-    for flag in store.all_flags():
-        flags.setdefault(flag.login.casefold(), flag)
+    for stored in store.all_flags():
+        flags.setdefault(stored.login.casefold(), stored)
     for intent in intents:
         report = reports.setdefault(intent.org, OrgReport(intent.org))
         try:
@@ -52,7 +52,7 @@ def reconcile(
         if verdict is None:
             log.warning("cancel.unresolved", org=intent.org, login=intent.login)
             continue
-        flag: Flag | None = flags.pop(intent.login.casefold(), None) if verdict else None
+        flag = flags.pop(intent.login.casefold(), None) if verdict else None
         _record(store, intent, flag, now, report, cancelled=verdict)
         resolved += 1
     return resolved
