@@ -308,3 +308,21 @@ def test_github_failing_stops_and_names_who_is_left(
     assert '"reinstate.stopped"' in result.stderr
     audit, _, exemptions = state(env["REAPER_STATE_URL"])
     assert (audit, exemptions) == ([], {})
+
+
+def test_the_next_cycle_leaves_a_reinstated_person_alone(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """After a reinstatement a live cycle flags the idle people, but not the one exempted."""
+    for login in ("idle-ian", "idle-ida"):
+        sim.add_seat("acme", login, created_at=clock.now - 400 * DAY, last_activity_at=None)
+    env = env_for(sim, tmp_path, DRY_RUN="false", INACTIVE_DAYS="30")
+    seed_store(env["REAPER_STATE_URL"], audit=[cancelled("idle-ian")])
+    result = run(["reinstate", "idle-ian", "--reason", "back from leave", "--yes"], env)
+    assert result.returncode == 0, result.stderr
+
+    cycle = run(["once"], env)
+
+    assert cycle.returncode == 0, cycle.stderr
+    _, flags, _ = state(env["REAPER_STATE_URL"])
+    assert [f.login for f in flags] == ["idle-ida"]
