@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
-# The container check: lint the Dockerfile, build the image with podman, and run it for real
-# against the project's GitHub/Slack simulator on the host's loopback:
+# The container check: lint the Dockerfile, build the image with podman as the README says
+# (`make image`, --format docker), and run it for real against the project's GitHub/Slack
+# simulator on the host's loopback:
+#   0. the labels carry the version, commit and build time; the build stage is pruned;
+#      `reaper demo` runs token-free;
 #   1. `reaper once` with the README's env file (from config/reaper.env.example), a read-only
 #      root filesystem and a /data volume: exit 0, a cycle completed, a report in "Slack";
-#   2. `reaper run` detached: /healthz, /readyz and /metrics answer from inside the container,
+#   2. the same under an arbitrary UID in group 0 (OpenShift) and under a supplementary group
+#      owning /data (Kubernetes fsGroup); a /data the user cannot write is named in one line;
+#   3. `reaper run` detached: /healthz, /readyz and /metrics answer from inside the container,
 #      the image's HEALTHCHECK passes, it runs as UID 10001, and SIGTERM stops it with exit 0.
 # Installs what it needs (scripts/install-deploy-tools.sh); a missing tool fails the check.
 # Runs as root (podman here). Env: IMAGE (tag to build), BASE_IMAGE (default: a debootstrap
@@ -17,17 +22,20 @@ fail() { printf 'container-check: FAILED: %s\n' "$*" >&2; exit 1; }
 IMAGE="${IMAGE:-localhost/copilot-seat-reaper:check}"
 BASE_IMAGE="${BASE_IMAGE:-localhost/debian-python:bookworm}"
 CA_BUNDLE=/etc/ssl/certs/ca-certificates.crt
+STAGE_LABEL="io.copilot-seat-reaper.stage=build"
 work="$(mktemp -d /tmp/reaper-container-check.XXXXXX)"
 name="reaper-check-$$"
 volume="reaper-check-$$"
+volumes=("$volume" "$volume-openshift" "$volume-foreign")
 sim_pid=""
 
 cleanup() {
   set +e
   podman rm --force --time 5 "$name" >/dev/null 2>&1
-  podman volume rm --force "$volume" >/dev/null 2>&1
+  for v in "${volumes[@]}"; do podman volume rm --force "$v" >/dev/null 2>&1; done
   if [[ -n "$sim_pid" ]]; then kill "$sim_pid" 2>/dev/null; wait "$sim_pid" 2>/dev/null; fi
   [[ "${KEEP_IMAGE:-0}" == 1 ]] || podman rmi --force "$IMAGE" >/dev/null 2>&1
+  podman image prune --force --filter "label=$STAGE_LABEL" >/dev/null 2>&1
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -44,21 +52,34 @@ step "hadolint Dockerfile"
 step "base image $BASE_IMAGE"
 BASE_IMAGE="$BASE_IMAGE" scripts/make-base-image.sh
 
-step "build $IMAGE"
+step "build $IMAGE (make image)"
 build_started=$SECONDS
-# --format docker keeps the HEALTHCHECK (OCI images have none); the CA bundle is mounted so
+# `make image` as the README says: podman gets --format docker, which keeps the HEALTHCHECK
+# (OCI images have none), and the labels their build arguments. The CA bundle is mounted so
 # package downloads through a TLS-inspecting proxy work; host network for the registries.
-podman build --quiet --format docker --network host \
-  -v "$CA_BUNDLE:$CA_BUNDLE:ro" \
-  --build-arg BASE_IMAGE="$BASE_IMAGE" \
-  --build-arg REVISION="$(git rev-parse HEAD 2>/dev/null || echo unknown)" \
-  --build-arg CREATED="$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
-  -t "$IMAGE" . >/dev/null
+make -s image CONTAINER=podman IMAGE="$IMAGE" BASE_IMAGE="$BASE_IMAGE" \
+  BUILD_FLAGS="--quiet --network host -v $CA_BUNDLE:$CA_BUNDLE:ro" >/dev/null
 echo "built in $((SECONDS - build_started))s, $(podman image inspect "$IMAGE" --format '{{.Size}}' | awk '{printf "%.0f MB", $1 / 1e6}')"
+# The build stage's image is left behind untagged: prune it (and only it).
+podman image prune --force --filter "label=$STAGE_LABEL" >/dev/null
+[[ -z "$(podman images --all --quiet --filter "label=$STAGE_LABEL")" ]] ||
+  fail "the build stage's image is still there"
 [[ "$(podman image inspect "$IMAGE" --format '{{.Config.User}}')" == "10001:10001" ]] ||
   fail "image does not run as 10001:10001"
-podman image inspect "$IMAGE" --format '{{index .Config.Labels "org.opencontainers.image.title"}}' |
-  grep -qx copilot-seat-reaper || fail "OCI labels missing"
+podman image inspect "$IMAGE" --format '{{.Config.Healthcheck}}' | grep -q 'reaper.web' ||
+  fail "the image lost its HEALTHCHECK"
+label() { podman image inspect "$IMAGE" --format "{{index .Config.Labels \"org.opencontainers.image.$1\"}}"; }
+[[ "$(label title)" == copilot-seat-reaper ]] || fail "OCI labels missing"
+[[ "$(label version)" == "$(make -s version)" ]] || fail "version label $(label version)"
+[[ "$(label revision)" == "$(git rev-parse HEAD)" ]] || fail "revision label $(label revision)"
+[[ "$(label created)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T ]] || fail "created label $(label created)"
+echo "labels: version $(label version), revision $(label revision), created $(label created)"
+
+step "reaper demo, token-free"
+timeout 120 podman run --rm --read-only --tmpfs /tmp "$IMAGE" demo >"$work/demo.log" 2>&1 ||
+  { tail -20 "$work/demo.log"; fail "reaper demo failed"; }
+grep -q "^Done: " "$work/demo.log" || fail "reaper demo did not finish"
+grep "^Done: " "$work/demo.log"
 
 step "simulator on 127.0.0.1"
 .venv/bin/python scripts/run_simulator.py --seats 40 >"$work/sim.out" 2>"$work/sim.err" &
@@ -77,9 +98,9 @@ REAPER_GITHUB_API_URL=$(sim github_url)
 REAPER_SLACK_WEBHOOK_URL=$(sim slack_webhook_url)
 REAPER_GITHUB_MAX_ATTEMPTS=2
 EOF
-podman volume create "$volume" >/dev/null
-run_flags=(--network host --read-only --tmpfs /tmp:rw,size=64m
-           -v "$volume:/data" --env-file "$work/reaper.env")
+for v in "${volumes[@]}"; do podman volume create "$v" >/dev/null; done
+env_flags=(--network host --read-only --tmpfs "/tmp:rw,size=64m" --env-file "$work/reaper.env")
+run_flags=("${env_flags[@]}" -v "$volume:/data")
 
 step "reaper once (read-only root, /data volume)"
 rc=0
@@ -92,6 +113,31 @@ grep -q '"newly_flagged": 10' "$work/once.log" || fail "expected 10 newly flagge
 podman run --rm --no-healthcheck -v "$volume:/data" --entrypoint python "$IMAGE" -c \
   "import sqlite3; n = sqlite3.connect('/data/reaper.db').execute('select count(*) from flags').fetchone()[0]; assert n == 10, n" ||
   fail "the flags were not stored on the /data volume"
+
+step "arbitrary UID in group 0 (OpenShift), a supplementary group owning /data (fsGroup)"
+podman run --rm --no-healthcheck "${env_flags[@]}" -v "$volume-openshift:/data" \
+  --user 1000680000:0 -e REAPER_DRY_RUN=false "$IMAGE" once >"$work/openshift.log" 2>&1 ||
+  { tail -5 "$work/openshift.log"; fail "reaper once as uid 1000680000 gid 0 failed"; }
+fsgroup_dir="$work/fsgroup-data"
+mkdir -p "$fsgroup_dir" && chgrp 5555 "$fsgroup_dir" && chmod 2770 "$fsgroup_dir"
+podman run --rm --no-healthcheck "${env_flags[@]}" -v "$fsgroup_dir:/data" \
+  --user 7777:7777 --group-add 5555 -e REAPER_DRY_RUN=false "$IMAGE" once >"$work/fsgroup.log" 2>&1 ||
+  { tail -5 "$work/fsgroup.log"; fail "reaper once as uid 7777 with group 5555 owning /data failed"; }
+[[ -s "$fsgroup_dir/reaper.db" ]] || fail "no database in the group-owned /data"
+echo "ok: uid 1000680000 gid 0 on a fresh volume; uid 7777 with supplementary group 5555"
+
+step "a /data the user cannot write is named in one line"
+# The image's /data is 10001:0, mode 775: uid 4242 gid 4242 may not write it.
+problem="$(podman run --rm --no-healthcheck -v "$volume-foreign:/data" --user 4242:4242 \
+  --entrypoint python "$IMAGE" -c \
+  "from reaper.datadir import state_dir_problem as p; print(p('sqlite:////data/reaper.db'))")"
+echo "$problem"
+[[ "$problem" == *"refuses uid 4242 gid 4242"*"fsGroup"* ]] || fail "no one-line explanation"
+rc=0
+podman run --rm --no-healthcheck "${env_flags[@]}" -v "$volume-foreign:/data" --user 4242:4242 \
+  "$IMAGE" once >"$work/foreign.log" 2>&1 || rc=$?
+[[ $rc != 0 ]] || fail "reaper once succeeded without a writable /data"
+echo "reaper once exits $rc: $(grep -m1 -E 'reaper: |state|database' "$work/foreign.log" | cut -c1-200)"
 
 step "reaper run (detached): /healthz, /readyz, /metrics from inside the container"
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
