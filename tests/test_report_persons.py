@@ -6,7 +6,7 @@ import csv
 import io
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from reaper.report.export import csv_text, report_dict
 from reaper.report.model import Counts, CycleReport, Entry, OrgReport
@@ -17,8 +17,14 @@ from reaper.slack.blocks import render_report
 from reaper.slack.continued import render_continuations
 from reaper.slack.dm_text import cancelled_message, flagged_message
 from tests.conftest import T0
-from tests.harness import DAY
+from tests.harness import DAY, Reaper
 from tests.slack.support import within_limits
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from reaper.simulator import Simulator
+    from tests.conftest import FakeClock
 
 UNDO = 'reaper reinstate LOGIN --reason "..." --yes'
 
@@ -111,47 +117,62 @@ def test_json_keeps_seats_and_adds_persons() -> None:
 def test_savings_count_only_persons_who_lost_their_last_grant() -> None:
     """A cancel saves a seat only when the last grant went; one that saved nothing is not priced."""
     kept = person("kim", saved=False, grants=("acme-web",), plan_type="enterprise")
+    teamed = person("lee", saved=False, teams=("platform",))
     report = report_of(
         org(
             cancelled=[person("ann", plan_type="enterprise"), person("bob"), kept],
+            needs_person=[teamed, person("tom", teams=("platform",))],
             flagged=[person("cy")],
             in_grace=[person("di")],
         )
     )
     saving = savings(report, Prices(business=19, enterprise=39))
-    assert (saving.cancelled_seats, saving.cancelled, saving.unsaved) == (2, 58, 1)
+    assert (saving.cancelled_seats, saving.cancelled, saving.unsaved) == (2, 58, 2)
     assert (saving.due_seats, saving.due) == (2, 38)
     assert (
         "*Estimated monthly saving:* USD 58 from 2 persons who lost their last seat grant "
         "(a seat each) · USD 38 from 2 persons due within their grace period · nothing from "
-        "1 person who keeps a seat through another grant"
+        "2 persons who keep a seat through another grant"
     ) in slack_text(report)
-    assert "nothing from 1 person who keeps a seat" in render_table(report, Prices())
+    assert "nothing from 2 persons who keep a seat" in render_table(report, Prices())
     data = report_dict(report, Prices())["savings_per_month_usd"]
     assert (data["cancelled"], data["cancelled_seats"], data["cancelled_saving_nothing"]) == (
         58,
         2,
-        1,
+        2,
     )
+    one = savings(report_of(org(cancelled=[kept])), Prices())
+    assert (one.cancelled_seats, one.cancelled, one.unsaved) == (0, 0, 1)
 
 
 def test_removal_that_saved_nothing_says_what_still_grants() -> None:
-    """A cancelled person who keeps a grant reads "saved nothing: still granted by …" everywhere."""
+    """Grants removed while another is left say so: "saved nothing: still granted by …"."""
     by_scope = person("kim", saved=False, grants=("acme-web", "enterprise:acme"))
     by_team = person("lee", saved=False, grants=("acme-web",), teams=("platform",))
-    report = report_of(org(cancelled=[by_scope, by_team]))
+    needs = person("max", saved=False, grants=("acme-eng",), teams=("platform", "ml"))
+    report = report_of(org(cancelled=[by_scope, by_team], needs_person=[needs]))
     out = every_rendering(report)
     for name in ("slack", "text", "table"):
-        assert "saved nothing: still granted by acme-web, enterprise acme" in out[name], name
-        assert "saved nothing: still granted by team platform" in out[name], name
-    assert out["text"].count("granted by") == 2  # only what is left, not where it came from
+        assert (
+            "removed in acme-web, enterprise acme; saved nothing: still granted by another grant"
+        ) in out[name], name
+        assert "removed in acme-web; saved nothing: still granted by team platform" in out[name]
+    assert (
+        "*max* · acme-eng · teams *platform*, *ml* · removed in acme-eng; saved nothing ·"
+        in (out["slack"])
+    )
+    assert "max (acme-eng), last active 2026-01-16, 45 days ago, 45 days idle, due " in out["text"]
+    assert "teams platform, ml, removed in acme-eng; saved nothing" in out["text"]
+    assert out["text"].count("team platform") == 1  # named once, in what is left
     rows = {row["login"]: row for row in csv.DictReader(io.StringIO(out["csv"]))}
     assert rows["kim"]["saved"] == "false"
     assert rows["kim"]["grants"] == "acme-web;enterprise:acme"
     cancelled = report_dict(report, Prices())["orgs"][0]["cancelled"]
     assert [e["saved"] for e in cancelled] == [False, False]
     dm = cancelled_message(by_team, T0, "#admins")
-    assert "You still have a Copilot seat through team platform" in json.dumps(dm["blocks"])
+    blocks = json.dumps(dm["blocks"])
+    assert "Your GitHub Copilot grant in acme-web was removed on 2026-03-02" in blocks
+    assert "You still have a Copilot seat through team platform" in blocks
     assert "released" not in dm["text"]
 
 
@@ -281,3 +302,34 @@ def test_many_teams_and_grants_stay_within_limits() -> None:
         within_limits(part.payload)
     named = rendered.named.union(*(part.named for part in parts))
     assert named == {("acme-eng", e.login) for e in many}
+
+
+def test_person_in_two_orgs_through_the_simulator(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A real cycle reports a person granted by two orgs once, with both, and how to undo."""
+    sim.add_org("acme-eng")
+    sim.add_org("acme-web")
+    for scope in ("acme-eng", "acme-web"):
+        sim.add_seat(scope, "idle-ida", created_at=clock.now - 400 * DAY, last_activity_at=None)
+    sim.add_seat(
+        "acme-eng", "busy-bo", created_at=clock.now - 400 * DAY, last_activity_at=clock.now
+    )
+    reaper = Reaper(sim, clock, tmp_path, overrides={"github_orgs": ["acme-eng", "acme-web"]})
+    assert reaper.run().ok
+    first = json.dumps(sim.slack_messages[-1]["blocks"], ensure_ascii=False)
+    assert "*2* persons holding *3* seat grants" in first
+    assert (
+        "*idle-ida* · acme-eng · granted by acme-eng, acme-web · "
+        "no activity recorded (seat 400 days old) · due *2026-03-09*"
+    ) in first
+    clock.advance(days=8)
+    assert reaper.run().ok
+    blocks = sim.slack_messages[-1]["blocks"]
+    second = json.dumps(blocks, ensure_ascii=False)
+    assert "*idle-ida* · acme-eng · granted by acme-eng, acme-web · no activity recorded" in second
+    assert "USD 19 from 1 person who lost their last seat grant ·" in second
+    assert "*1* cancelled · *2* grants removed" in second
+    contexts = [b["elements"][0]["text"] for b in blocks if b["type"] == "context"]
+    assert f"Given back by mistake? `{UNDO}`" in contexts
+    assert "never" not in second.lower()

@@ -59,8 +59,9 @@ class Savings:
     """Estimated monthly saving: persons cancelled this cycle, and persons due within their grace.
 
     ``cancelled_seats`` counts the persons who lost their last grant (one seat each);
-    ``unsaved`` those whose grants were removed but who keep a seat through another grant:
-    they save nothing and are not priced. ``due_seats`` counts persons flagged and waiting.
+    ``unsaved`` those whose grants were removed but who keep a seat through another grant
+    (cancelled or needing a person): they save nothing and are not priced. ``due_seats``
+    counts persons flagged and waiting.
     """
 
     cancelled_seats: int
@@ -71,13 +72,16 @@ class Savings:
 
 
 def savings(report: CycleReport, prices: Prices) -> Savings:
-    """Estimate the monthly saving of the persons cancelled now and of those flagged and waiting."""
-    cancelled = report.entries("cancelled")
-    saved = [entry for entry in cancelled if entry.saved]
+    """Estimate the monthly saving of the persons cancelled now and of those flagged and waiting.
+
+    Only a person who lost their last grant saves a seat; those whose grants were removed
+    while another is left (cancelled or needing a person, ``saved`` false) save nothing.
+    """
+    removed = report.entries("cancelled") + report.entries("needs_person")
+    saved = [entry for entry in report.entries("cancelled") if entry.saved]
+    unsaved = sum(1 for entry in removed if not entry.saved)
     due = report.entries("flagged") + report.entries("in_grace")
-    return Savings(
-        len(saved), prices.total(saved), len(due), prices.total(due), len(cancelled) - len(saved)
-    )
+    return Savings(len(saved), prices.total(saved), len(due), prices.total(due), unsaved)
 
 
 def saving_phrases(saving: Savings, *, dry_run: bool) -> list[str]:
@@ -250,31 +254,35 @@ def teams_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str:
     return ("team " if len(teams) == 1 else "teams ") + ", ".join(map(quote, teams))
 
 
-def still_granted(entry: Entry, quote: Callable[[str], str] = _same) -> list[str]:
-    """What still grants a seat to a cancelled person whose removal saved nothing.
+def still_granted(entry: Entry, quote: Callable[[str], str] = _same) -> str:
+    """What still grants a seat to a person whose removed grants saved nothing.
 
-    The teams when there are any (``team platform``: a team's grant cannot be removed per
-    user), else the granting scopes (``acme-web``, ``enterprise acme``).
+    The teams (``team platform``: a team's grant cannot be removed per user), else
+    ``another grant``.
     """
     teams = [f"team {quote(team)}" for team in entry.teams]
-    return teams or [quote(scope_label(scope)) for scope in entry.grants]
+    return ", ".join(teams) or "another grant"
 
 
-def unsaved_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str:
-    """``saved nothing: still granted by team platform`` for a removal that saved no seat."""
-    still = still_granted(entry, quote)
-    if not still:
-        return "saved nothing: still granted a seat elsewhere"
-    return "saved nothing: still granted by " + ", ".join(still)
+def unsaved_phrase(entry: Entry, quote: Callable[[str], str] = _same, *, teams: bool = True) -> str:
+    """``removed in acme-eng; saved nothing: still granted by team platform``.
+
+    For a person whose grants were removed (``grants``, as the report has them once grants
+    were removed) while another grant is left: no seat was saved. ``teams=False`` leaves out
+    what is left, for a line that names the teams already.
+    """
+    removed = ", ".join(quote(scope_label(scope)) for scope in entry.grants)
+    head = f"removed in {removed}; saved nothing" if removed else "saved nothing"
+    return f"{head}: still granted by {still_granted(entry, quote)}" if teams else head
 
 
 def person_notes(name: str, entry: Entry, quote: Callable[[str], str] = _same) -> list[str]:
     """What a line of list ``name`` says about the person's grants beyond the org.
 
-    Where the grants come from (several scopes, an enterprise) and, for a cancelled person
-    who keeps a seat through another grant, that nothing was saved and what is left.
+    Where the grants come from (several scopes, an enterprise) or, for a person whose
+    removed grants saved nothing because another is left, that and what is left.
     """
-    if name == "cancelled" and not entry.saved:
-        return [unsaved_phrase(entry, quote)]
+    if not entry.saved:
+        return [unsaved_phrase(entry, quote, teams=name != "needs_person")]
     granted = granted_phrase(entry, quote)
     return [granted] if granted else []

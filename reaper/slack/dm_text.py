@@ -85,16 +85,17 @@ def _grant_removed_message(
     entry: Entry, now: datetime, admin_channel: str | None
 ) -> dict[str, Any]:
     """A removal that left the person a seat through another grant: nothing to ask back."""
-    org, ask = escape(scope_label(entry.org)), channel_ref(admin_channel)
-    still = ", ".join(still_granted(entry, escape)) or "another grant"
+    scopes = entry.grants or (entry.org,)
+    where = ", ".join(escape(scope_label(scope)) for scope in scopes)
+    ask, still = channel_ref(admin_channel), still_granted(entry, escape)
     text = (
-        f"*Your GitHub Copilot grant in {org} was removed on {date(now)}*\n"
+        f"*Your GitHub Copilot grant in {where} was removed on {date(now)}*\n"
         f"{_idle(entry, now)} It was flagged as unused and its grace period has ended.\n"
         f"You still have a Copilot seat through {still}, so Copilot keeps working for you. "
         f"Questions? Ask in {ask}."
     )
     return {
-        "text": f"Your GitHub Copilot grant in {org} was removed; you still have a seat "
+        "text": f"Your GitHub Copilot grant in {where} was removed; you still have a seat "
         f"through {still}.",
         "blocks": [section(text), context("Sent by the Copilot seat reaper.")],
     }
