@@ -54,10 +54,11 @@ BASE_IMAGE="$BASE_IMAGE" scripts/make-base-image.sh
 
 step "build $IMAGE (make image)"
 build_started=$SECONDS
+revision="$(git rev-parse HEAD)"  # taken once: the tree may get commits while this runs
 # `make image` as the README says: podman gets --format docker, which keeps the HEALTHCHECK
 # (OCI images have none), and the labels their build arguments. The CA bundle is mounted so
 # package downloads through a TLS-inspecting proxy work; host network for the registries.
-make -s image CONTAINER=podman IMAGE="$IMAGE" BASE_IMAGE="$BASE_IMAGE" \
+make -s image CONTAINER=podman IMAGE="$IMAGE" BASE_IMAGE="$BASE_IMAGE" REVISION="$revision" \
   BUILD_FLAGS="--quiet --network host -v $CA_BUNDLE:$CA_BUNDLE:ro" >/dev/null
 echo "built in $((SECONDS - build_started))s, $(podman image inspect "$IMAGE" --format '{{.Size}}' | awk '{printf "%.0f MB", $1 / 1e6}')"
 # The build stage's image is left behind untagged: prune it (and only it).
@@ -71,7 +72,7 @@ podman image inspect "$IMAGE" --format '{{.Config.Healthcheck}}' | grep -q 'reap
 label() { podman image inspect "$IMAGE" --format "{{index .Config.Labels \"org.opencontainers.image.$1\"}}"; }
 [[ "$(label title)" == copilot-seat-reaper ]] || fail "OCI labels missing"
 [[ "$(label version)" == "$(make -s version)" ]] || fail "version label $(label version)"
-[[ "$(label revision)" == "$(git rev-parse HEAD)" ]] || fail "revision label $(label revision)"
+[[ "$(label revision)" == "$revision" ]] || fail "revision label $(label revision)"
 [[ "$(label created)" =~ ^[0-9]{4}-[0-9]{2}-[0-9]{2}T ]] || fail "created label $(label created)"
 echo "labels: version $(label version), revision $(label revision), created $(label created)"
 
