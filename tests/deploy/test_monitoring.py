@@ -187,6 +187,7 @@ def test_the_alerts_are_the_readmes_and_scoped_to_the_release() -> None:
         assert rule["annotations"]["summary"]
     readme = (ROOT / "README.md").read_text()
     block = readme.split("```yaml\n# PrometheusRule alerts", 1)[1].split("```", 1)[0]
+    block = block.split("\n", 1)[1]  # past the heading comment
     readme_rules = yaml.safe_load(block)
     assert {rule["alert"] for rule in readme_rules} == ALERTS
     for rule in readme_rules:
