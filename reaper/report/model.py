@@ -81,7 +81,7 @@ class Entry:
             or tuple(dict.fromkeys(g.org for g in grants if g.live) or (decision.org,)),
             teams=person.teams if person else (),
             created_at=min((g.created_at for g in grants), default=None),
-            saved=decision.action is not Action.CANCEL or not (person and _kept(decision)),
+            saved=not (decision.removed and person and _kept(decision)),
         )
 
 

@@ -249,8 +249,13 @@ def granted_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str | N
 
 
 def teams_phrase(entry: Entry, quote: Callable[[str], str] = _same) -> str:
-    """``team platform``, ``teams platform, ml``: every team granting the seat."""
-    teams = entry_teams(entry) or ["unknown"]
+    """``team platform``, ``teams platform, ml``: every team granting the seat.
+
+    With no team named (an org giving every member a seat), the entry's reason says why.
+    """
+    teams = entry_teams(entry)
+    if not teams:
+        return entry.reason
     return ("team " if len(teams) == 1 else "teams ") + ", ".join(map(quote, teams))
 
 

@@ -80,7 +80,7 @@ def render_table(report: CycleReport, prices: Prices) -> str:
         "Estimated monthly saving:",
         *(f"  {phrase}" for phrase in phrases),
         "",
-        "Seats by idle days:",
+        "Persons by idle days:",
         *(f"  {line}" for line in histogram_lines(report)),
     ]
     for name, title, dry_title in LISTS:

@@ -37,7 +37,7 @@ def describe_entry(entry: Entry, now: datetime, name: str = "") -> str:
         parts.append(f"{entry.idle_days} days idle")
     if entry.due_at is not None:
         parts.append(f"due {date(entry.due_at)}")
-    if entry_teams(entry) and (entry.saved or name == "needs_person"):  # else the note has them
+    if name == "needs_person" or (entry_teams(entry) and entry.saved):  # else the note has them
         parts.append(teams_phrase(entry))
     parts.extend(person_notes(name, entry))
     return ", ".join(parts)

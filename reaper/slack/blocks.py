@@ -21,6 +21,7 @@ from reaper.report.summary import (
     Prices,
     count_items,
     date,
+    entry_teams,
     histogram_lines,
     holding,
     last_active,
@@ -134,7 +135,7 @@ def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None
     """One entry's line, and its key when it is a flagged entry the line names in full."""
     parts = [f"*{escape(entry.login)}*", escape(scope_label(entry.org))]
     if name == "needs_person":
-        parts.append(teams_phrase(entry, _bold))
+        parts.append(teams_phrase(entry, _bold) if entry_teams(entry) else escape(entry.reason))
     parts.extend(person_notes(name, entry, escape))
     parts.append(last_active(entry, report.at))
     if name in {"flagged", "cancelled"} and entry.editor:
@@ -222,7 +223,7 @@ def _summary_blocks(report: CycleReport, style: ReportStyle) -> list[dict[str, A
         context(f"{when} · {mode}"),
         section(counts),
         section("*Estimated monthly saving:* " + " · ".join(saving)),
-        section("*Seats by idle days*\n```" + "\n".join(histogram_lines(report)) + "```"),
+        section("*Persons by idle days*\n```" + "\n".join(histogram_lines(report)) + "```"),
     ]
 
 

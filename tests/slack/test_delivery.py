@@ -42,7 +42,7 @@ def test_webhook_posts_one_block_kit_report(
     assert message["via"] == "webhook"
     assert message["blocks"][0]["text"]["text"] == "Copilot seats · acme · LIVE"
     body = json.dumps(message["blocks"])
-    assert "*2* seats" in body
+    assert "*2* persons holding *2* seat grants" in body
     assert "*idle-ian*" in body
     assert "1 newly flagged" in message["text"]
 
