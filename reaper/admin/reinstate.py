@@ -17,9 +17,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from reaper.admin.connect import github_client
 from reaper.admin.seating import Seating, chunks, give_chunk
-from reaper.app import utc_now
+from reaper.app import github_client, utc_now
 from reaper.domain import enterprise_scope, scope_label
 from reaper.errors import ReaperError
 from reaper.logs import get_logger
