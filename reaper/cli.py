@@ -148,6 +148,13 @@ def _command(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         print(f"reaper: {exc}", file=sys.stderr)  # noqa: T201
         return EXIT_CONFIG
+    if args.command in {"run", "once", "report", "reinstate"}:
+        from reaper.datadir import state_dir_problem  # noqa: PLC0415
+
+        problem = state_dir_problem(settings.state_url)
+        if problem is not None:
+            print(f"reaper: {problem}", file=sys.stderr)  # noqa: T201
+            return EXIT_CONFIG
     configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
     log.info("config.loaded", command=args.command, **settings.describe())
     try:
