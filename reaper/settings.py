@@ -32,7 +32,8 @@ from reaper.policy import Policy
 
 ENV_PREFIX = "REAPER_"
 DEFAULT_SECRETS_DIR = Path("/run/secrets/reaper")
-SECRET_FIELDS = ("github_token", "slack_bot_token", "slack_webhook_url")
+SECRET_FIELDS = ("github_token", "slack_bot_token", "slack_webhook_url", "slack_app_token")
+_SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,20}$")  # a user (U, W) or a user group (S)
 # GitHub: alphanumerics and single hyphens, at most 39 characters; managed users add _shortcode.
 _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?$")
 _SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,59})$")
@@ -83,6 +84,9 @@ class Settings(BaseSettings):
     slack_api_url: str = "https://slack.com/api/"
     slack_report: Literal["changes", "always"] = "changes"
     slack_dm: Flag = False
+    slack_app_token: SecretStr | None = None
+    slack_admins: CommaList = []
+    keep_days: int = Field(default=30, ge=1, le=365)
     user_map_file: Path | None = None
     price_business: float = Field(default=19.0, ge=0)
     price_enterprise: float = Field(default=39.0, ge=0)
@@ -100,7 +104,7 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     http_port: int = Field(default=8080, ge=0, le=65535)
 
-    @field_validator("github_orgs", "exempt_users", "exempt_teams", mode="before")
+    @field_validator("github_orgs", "exempt_users", "exempt_teams", "slack_admins", mode="before")
     @classmethod
     def _split_commas(cls, value: object) -> object:
         if isinstance(value, str):
@@ -145,6 +149,23 @@ class Settings(BaseSettings):
         if bad:
             raise ValueError(f"not a team slug: {', '.join(map(repr, bad))}")
         return _unique(teams)
+
+    @field_validator("slack_admins")
+    @classmethod
+    def _slack_ids(cls, ids: list[str]) -> list[str]:
+        bad = [one for one in ids if not _SLACK_ID.match(one)]
+        if bad:
+            raise ValueError(
+                f"not a Slack user ID (U..., W...) or user-group ID (S...): {', '.join(bad)}"
+            )
+        return list(dict.fromkeys(ids))
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, token: SecretStr | None) -> SecretStr | None:
+        if token is not None and not token.get_secret_value().startswith("xapp-"):
+            raise ValueError("an app-level token starts with xapp- (scope connections:write)")
+        return token
 
     @field_validator("github_api_url", "slack_api_url")
     @classmethod
@@ -218,6 +239,8 @@ class Settings(BaseSettings):
             )
         if self.slack_bot_token is not None and not self.slack_channel:
             raise ValueError("REAPER_SLACK_CHANNEL is required with REAPER_SLACK_BOT_TOKEN")
+        if self.slack_app_token is not None and self.slack_bot_token is None:
+            raise ValueError("REAPER_SLACK_APP_TOKEN needs REAPER_SLACK_BOT_TOKEN")
         if self.slack_dm and self.slack_bot_token is None:
             raise ValueError("REAPER_SLACK_DM needs REAPER_SLACK_BOT_TOKEN")
         return self
