@@ -41,11 +41,11 @@ def cancel_due(
     final = {d.login.casefold(): d for d in checked}
     if confirmed:
         grants = {d.login: removable(d, plan.fixed) for d in confirmed}
-        if _store_intents(store, now, confirmed, grants, plan):
-            outcomes = _send(canceller, grants)
+        if store_intents(store, now, confirmed, grants, plan):
+            outcomes = send_all(canceller, grants)
             for d in confirmed:
-                final[d.login.casefold()] = _settle(d, grants[d.login], outcomes, plan)
-            _record(
+                final[d.login.casefold()] = settle(d, grants[d.login], outcomes, plan)
+            record(
                 store,
                 clock(),
                 confirmed=confirmed,
@@ -62,7 +62,7 @@ def cancel_due(
     ]
 
 
-def _store_intents(
+def store_intents(
     store: SqlStore,
     now: datetime,
     confirmed: list[Decision],
@@ -91,7 +91,8 @@ def _store_intents(
     return True
 
 
-def _send(canceller: Canceller, grants: dict[str, tuple[str, ...]]) -> Outcomes:
+def send_all(canceller: Canceller, grants: dict[str, tuple[str, ...]]) -> Outcomes:
+    """Send every grant's cancel, grouped per scope: each (scope, login)'s outcome."""
     by_scope: dict[str, list[str]] = defaultdict(list)
     for login, scopes in grants.items():
         for scope in scopes:
@@ -103,7 +104,7 @@ def _send(canceller: Canceller, grants: dict[str, tuple[str, ...]]) -> Outcomes:
     return outcomes
 
 
-def _settle(d: Decision, scopes: tuple[str, ...], outcomes: Outcomes, plan: Plan) -> Decision:
+def settle(d: Decision, scopes: tuple[str, ...], outcomes: Outcomes, plan: Plan) -> Decision:
     """A person is cancelled when no grant is left; else they need a person or stay flagged."""
     person = d.person
     assert person is not None
@@ -128,7 +129,7 @@ def _settle(d: Decision, scopes: tuple[str, ...], outcomes: Outcomes, plan: Plan
     return d
 
 
-def _record(
+def record(
     store: SqlStore,
     at: datetime,
     *,
