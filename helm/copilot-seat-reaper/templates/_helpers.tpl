@@ -245,6 +245,8 @@ REAPER_SLACK_CHANNEL: {value: slack.channel, env: {{ $v.slack.channel | toJson }
 REAPER_SLACK_API_URL: {value: slack.apiUrl, env: {{ $v.slack.apiUrl | toJson }}}
 REAPER_SLACK_REPORT: {value: slack.report, env: {{ $v.slack.report | toJson }}}
 REAPER_SLACK_DM: {value: slack.dm, env: {{ $v.slack.dm | toString | toJson }}}
+REAPER_SLACK_ADMINS: {value: slack.admins, env: {{ join "," $v.slack.admins | toJson }}}
+REAPER_KEEP_DAYS: {value: keepDays, env: {{ $v.keepDays | int64 | toString | toJson }}}
 REAPER_USER_MAP_FILE: {value: userMap, env: {{ include "reaper.userMapFile" . | toJson }}, whenSet: true}
 REAPER_PRICE_BUSINESS: {value: prices.business, env: {{ $v.prices.business | toString | toJson }}}
 REAPER_PRICE_ENTERPRISE: {value: prices.enterprise, env: {{ $v.prices.enterprise | toString | toJson }}}
@@ -259,6 +261,7 @@ REAPER_HTTP_PORT: {value: httpPort, env: {{ $v.httpPort | int64 | toString | toJ
 REAPER_GITHUB_TOKEN: {value: "secret.githubToken (or REAPER_GITHUB_TOKEN in existingSecret)", optional: false}
 REAPER_SLACK_BOT_TOKEN: {value: "secret.slackBotToken (or the key in existingSecret)", optional: true}
 REAPER_SLACK_WEBHOOK_URL: {value: "secret.slackWebhookUrl (or the key in existingSecret)", optional: true}
+REAPER_SLACK_APP_TOKEN: {value: "secret.slackAppToken (or the key in existingSecret)", optional: true}
 REAPER_STATE_URL: {value: "stateUrl (or secret.stateUrl for a URL with a password)", optional: true}
 {{- end }}
 
@@ -293,6 +296,9 @@ that the chart sets from a value, no organisation or enterprise, no token source
 {{- end -}}
 {{- if and (not .Values.existingSecret) (not .Values.secret.githubToken) -}}
 {{- fail "no GitHub token: set existingSecret to a Secret holding REAPER_GITHUB_TOKEN (kubectl -n NAMESPACE create secret generic reaper-tokens --from-literal=REAPER_GITHUB_TOKEN=...), or secret.githubToken" -}}
+{{- end -}}
+{{- if and .Values.secret.slackAppToken (not .Values.existingSecret) (eq .Values.mode "cronjob") -}}
+{{- fail "secret.slackAppToken: Slack buttons need mode deployment (a CronJob has no process to answer them); use mode deployment or drop the app token" -}}
 {{- end -}}
 {{- if not .Values.image.repository -}}
 {{- fail "image.repository is not set: build the image and push it where the cluster can pull it (README: Kubernetes), then set image.repository; the published chart defaults to the published image" -}}
