@@ -6,6 +6,10 @@ CSV (bot token) or in continuation messages (webhook, ``reaper.slack.continued``
 rendered message knows which flagged users it names (``Rendered.named``): only they count
 as warned when it is delivered. Everything that comes from outside is escaped
 (``mrkdwn.escape``).
+
+With answers in Slack on (``ReportStyle.buttons``), the first lines of the newly flagged and
+the cancelled lists are one section each with a button beside it ("Keep", "Reinstate", for
+admins): fewer lines per list, so the message keeps Slack's 50 blocks.
 """
 
 from __future__ import annotations
@@ -30,6 +34,7 @@ from reaper.report.summary import (
     savings,
     teams_phrase,
 )
+from reaper.slack.buttons import epoch
 from reaper.slack.mrkdwn import (
     MAX_SECTION_CHARS,
     MAX_TEXT_CHARS,
@@ -44,8 +49,13 @@ from reaper.slack.mrkdwn import (
 
 if TYPE_CHECKING:
     from reaper.report.model import CycleReport, Entry
+    from reaper.slack.buttons import Buttons
 
 MAX_LINES_PER_LIST = 15
+MAX_BUTTON_ROWS = 10  # lines with a button take a block each: at most this many a list
+KEEP_LABEL = "Keep"
+REINSTATE_LABEL = "Reinstate"
+ROW_BLOCK = "reaper.row"  # block_id prefix of a line with a button
 MAX_LINE_CHARS = 300
 SECTION_BUDGET = MAX_SECTION_CHARS - 100
 FOOTER_RESERVE = 600
@@ -79,6 +89,7 @@ class ReportStyle:
     full_list: str = WEBHOOK_FULL_LIST  # where the full lists are when a list is cut
     unwarned: tuple[Unwarned, ...] = ()
     notes: tuple[str, ...] = ()  # extra context lines (escaped already), e.g. about DMs
+    buttons: Buttons | None = None  # admins' "Keep" and "Reinstate" beside the first lines
 
 
 class Listing(NamedTuple):
@@ -89,10 +100,13 @@ class Listing(NamedTuple):
     lines: list[str]
     names: list[Key | None]
     footnote: str = ""  # a context line under the list in the main message (mrkdwn, escaped)
+    buttons: tuple[dict[str, Any], ...] = ()  # ``buttons[i]`` goes beside line ``i``
 
     def after(self, shown: int) -> Listing:
         """The lines left out once the first ``shown`` were shown."""
-        return self._replace(lines=self.lines[shown:], names=self.names[shown:])
+        return self._replace(
+            lines=self.lines[shown:], names=self.names[shown:], buttons=self.buttons[shown:]
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,7 +205,8 @@ def _lists(report: CycleReport, style: ReportStyle) -> list[Listing]:
             pairs = [_line(name, e, report) for e in entries]
             lines, names = [line for line, _ in pairs], [key for _, key in pairs]
             undo = UNDO if name == "cancelled" and not report.dry_run else ""
-            out.append(Listing(heading, f" — {HINTS[name]}", lines, names, undo))
+            buttons = _buttons(name, entries, report, style.buttons)
+            out.append(Listing(heading, f" — {HINTS[name]}", lines, names, undo, buttons))
     if style.unwarned:
         lines = [_unwarned_line(u) for u in style.unwarned]
         out.append(_plain("Could not be warned directly", lines))
@@ -203,6 +218,54 @@ def _lists(report: CycleReport, style: ReportStyle) -> list[Listing]:
     if errors:
         out.append(_plain("Errors", errors))
     return out
+
+
+def _buttons(
+    name: str, entries: list[Entry], report: CycleReport, buttons: Buttons | None
+) -> tuple[dict[str, Any], ...]:
+    """The admins' button beside each of the first lines of a list, if the list has one."""
+    if buttons is None or name not in {"flagged", "cancelled"}:
+        return ()
+    out = []
+    for entry in entries[:MAX_BUTTON_ROWS]:
+        if name == "flagged":
+            stamp = epoch(entry.flagged_at or report.at)
+            out.append(
+                buttons.make(
+                    KEEP_LABEL, "admin_keep", scope=entry.org, login=entry.login, stamp=stamp
+                )
+            )
+        else:
+            stamp = epoch(report.at)
+            out.append(
+                buttons.make(
+                    REINSTATE_LABEL, "reinstate", scope=entry.org, login=entry.login, stamp=stamp
+                )
+            )
+    return tuple(out)
+
+
+def _rows(listing: Listing, budget: int, number: int) -> tuple[list[dict[str, Any]], int, int]:
+    """A list as a heading and one section a line with its button: (blocks, lines shown, size).
+
+    Lines past the buttons, or past the budget, are left out ("… and N more").
+    """
+    head = listing.heading + listing.hint
+    blocks = [section(head)]
+    size, shown, total = len(head), 0, len(listing.lines)
+    reserve = len(f"_… and {total:,} more_")
+    for index, (line, element) in enumerate(zip(listing.lines, listing.buttons, strict=False)):
+        if size + len(line) + reserve > budget:
+            break
+        row = {**section(line), "block_id": f"{ROW_BLOCK}.{number}.{index}", "accessory": element}
+        blocks.append(row)
+        size += len(line)
+        shown += 1
+    if shown < total:
+        more = f"_… and {total - shown:,} more_"
+        blocks.append(context(more))
+        size += len(more)
+    return blocks, shown, size
 
 
 def _summary_blocks(report: CycleReport, style: ReportStyle) -> list[dict[str, Any]]:
@@ -255,12 +318,17 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
     named: set[Key] = set()
     for number, listing in enumerate(lists):
         budget = min(SECTION_BUDGET, remaining // (len(lists) - number))
-        text, shown = _fit(listing.heading + listing.hint, listing.lines, budget)
+        if listing.buttons:
+            rows, shown, size = _rows(listing, budget, number)
+            blocks.extend(rows)
+        else:
+            text, shown = _fit(listing.heading + listing.hint, listing.lines, budget)
+            blocks.append(section(text))
+            size = len(text)
         named.update(key for key in listing.names[:shown] if key is not None)
         if shown < len(listing.lines):
             rest.append(listing.after(shown))
-        remaining -= len(text)
-        blocks.append(section(text))
+        remaining -= size
         if listing.footnote:
             blocks.append(context(listing.footnote))
     footer = list(style.notes)

@@ -14,6 +14,8 @@ main report reached its target, or when it was skipped on purpose
 - A bot token names the users listed in the main message, and all of them once the CSV with
   the full lists is in its thread. Direct messages never count: the channel report is the
   warning of record. Attaching the CSV and the direct messages never make delivery fail.
+  With answers in Slack on (an app-level token), the report and the warnings carry buttons
+  whose values are sealed with a key derived from the bot token (``reaper.slack.buttons``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from reaper.slack.blocks import (
     render_report,
     render_unwarned,
 )
+from reaper.slack.buttons import Buttons, Sealer, epoch
 from reaper.slack.continued import render_continuations
 from reaper.slack.dm import DirectMessenger, DmPlan
 from reaper.slack.transport import (
@@ -186,6 +189,7 @@ class BotNotifier:
         direct_messages: bool = False,
         state_url: str | None = None,
         user_map_file: Path | None = None,
+        answers: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         if direct_messages and state_url is None:
@@ -197,7 +201,12 @@ class BotNotifier:
         self._dms = direct_messages
         self._state_url = state_url or ""
         self._user_map_file = user_map_file
+        self._sealer = Sealer(token) if answers else None
         self.target = f"slack channel {channel}"
+
+    def _buttons(self, report: CycleReport) -> Buttons | None:
+        """The buttons' maker for this report, when answers in Slack are on."""
+        return None if self._sealer is None else Buttons(self._sealer, epoch(report.at))
 
     def render(self, report: CycleReport, plan: DmPlan | None = None) -> Rendered:
         """The message this notifier would post, naming the users that cannot be warned."""
@@ -205,7 +214,13 @@ class BotNotifier:
         notes = list(plan.notes)
         if self._dms and report.dry_run:
             notes.append(DRY_RUN_DM_NOTE)
-        style = ReportStyle(self._prices, BOT_FULL_LIST, tuple(plan.unwarned), tuple(notes))
+        style = ReportStyle(
+            self._prices,
+            BOT_FULL_LIST,
+            tuple(plan.unwarned),
+            tuple(notes),
+            buttons=self._buttons(report),
+        )
         return render_report(report, style)
 
     def deliver(self, report: CycleReport) -> Named:
@@ -217,6 +232,7 @@ class BotNotifier:
             report,
             state_url=self._state_url,
             user_map_file=self._user_map_file,
+            buttons=self._buttons(report),
         ) as messenger:
             plan = messenger.prepare() if dms else DmPlan()
             admin_channel, thread, named = self._channel, None, NOBODY
@@ -287,6 +303,7 @@ def make_notifier(settings: Settings, *, sleep: Callable[[float], None] = time.s
             direct_messages=settings.slack_dm,
             state_url=settings.state_url,
             user_map_file=settings.user_map_file,
+            answers=settings.slack_app_token is not None,
             sleep=sleep,
         )
     if settings.slack_webhook_url is not None:

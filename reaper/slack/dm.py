@@ -9,19 +9,22 @@ here raises: a user who cannot be reached is listed, never a reason to fail the 
 Events and their keys: ``flagged`` keyed by when the flag was set (stable until the flag is
 dropped, so a flag warned late is still warned once), ``cancelled`` keyed by the cycle's date.
 Flags set earlier whose user was not messaged yet (limit reached, Slack down, DMs just
-switched on) are caught up while their due date is still ahead.
+switched on) are caught up while their due date is still ahead. With answers in Slack on
+(``buttons``), a warning carries "I still need it" and "Release it now", sealed for the
+Slack user it is sent to (``reaper.slack.buttons``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from reaper.errors import StateStoreError
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
 from reaper.slack.blocks import Unwarned
-from reaper.slack.dm_text import cancelled_message, flagged_message
+from reaper.slack.buttons import epoch
+from reaper.slack.dm_text import KEEP_LABEL, RELEASE_LABEL, cancelled_message, flagged_message
 from reaper.slack.ledger import DmKey, DmLedger
 from reaper.slack.transport import SlackCallError, call
 from reaper.usermap import UserMapError, load_user_map
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from slack_sdk import WebClient
 
     from reaper.report.model import CycleReport, Entry
+    from reaper.slack.buttons import Buttons
 
 log = get_logger(__name__)
 
@@ -106,6 +110,41 @@ def candidates(report: CycleReport) -> list[Target]:
     return out
 
 
+def find_user(
+    client: WebClient,
+    ledger: DmLedger,
+    login: str,
+    emails: dict[str, str],
+    now: datetime,
+    *,
+    mapped: bool,
+) -> tuple[str | None, str]:
+    """The Slack user id of a GitHub login, or None and why not (answers cached in the ledger).
+
+    GitHub login → e-mail from the user map → ``users.lookupByEmail``; a deleted user or a
+    bot is nobody. ``mapped`` tells whether a user map is configured at all.
+    """
+    email = emails.get(login.casefold())
+    if email is None:
+        return None, "no e-mail in the user map" if mapped else "no user map configured"
+    known, user_id = ledger.cached_user(email, now)
+    if known:
+        return user_id, "no Slack user with the mapped e-mail"
+    try:
+        answer = call("users.lookupByEmail", lambda: client.users_lookupByEmail(email=email))
+    except SlackCallError as exc:
+        if exc.code == "users_not_found":
+            ledger.remember_user(email, None, now)
+            return None, "no Slack user with the mapped e-mail"
+        return None, f"Slack look-up failed ({exc.code or 'unreachable'})"
+    user = answer.get("user") or {}
+    if user.get("deleted") or user.get("is_bot") or not user.get("id"):
+        ledger.remember_user(email, None, now)
+        return None, "the Slack user is deactivated"
+    ledger.remember_user(email, str(user["id"]), now)
+    return str(user["id"]), ""
+
+
 class DirectMessenger:
     """Direct messages of one cycle: open with ``with``, then ``prepare`` and ``send``."""
 
@@ -117,8 +156,10 @@ class DirectMessenger:
         state_url: str,
         user_map_file: Path | None,
         limit: int = MAX_DMS_PER_CYCLE,
+        buttons: Buttons | None = None,
     ) -> None:
         self._client = client
+        self._buttons = buttons
         self._report = report
         self._state_url = state_url
         self._user_map_file = user_map_file
@@ -186,30 +227,9 @@ class DirectMessenger:
 
     def _find(self, login: str, emails: dict[str, str]) -> tuple[str | None, str]:
         """The Slack user id of a GitHub login, or None and why not."""
-        email = emails.get(login.casefold())
-        if email is None:
-            why = "no e-mail in the user map" if self._user_map_file else "no user map configured"
-            return None, why
         assert self._ledger is not None
-        now = self._report.at
-        known, user_id = self._ledger.cached_user(email, now)
-        if known:
-            return user_id, "no Slack user with the mapped e-mail"
-        try:
-            answer = call(
-                "users.lookupByEmail", lambda: self._client.users_lookupByEmail(email=email)
-            )
-        except SlackCallError as exc:
-            if exc.code == "users_not_found":
-                self._ledger.remember_user(email, None, now)
-                return None, "no Slack user with the mapped e-mail"
-            return None, f"Slack look-up failed ({exc.code or 'unreachable'})"
-        user = answer.get("user") or {}
-        if user.get("deleted") or user.get("is_bot") or not user.get("id"):
-            self._ledger.remember_user(email, None, now)
-            return None, "the Slack user is deactivated"
-        self._ledger.remember_user(email, str(user["id"]), now)
-        return str(user["id"]), ""
+        mapped = self._user_map_file is not None
+        return find_user(self._client, self._ledger, login, emails, self._report.at, mapped=mapped)
 
     # -- step 2: after the channel report --------------------------------------------------
 
@@ -238,8 +258,12 @@ class DirectMessenger:
         assert self._ledger is not None
         if not self._ledger.claim(target.key, self._report.at):
             return None  # sent before: never twice
-        render = cancelled_message if target.event == "cancelled" else flagged_message
-        message = scrub_data(render(target.entry, self._report.at, admin_channel))
+        now = self._report.at
+        if target.event == "cancelled":
+            message = cancelled_message(target.entry, now, admin_channel)
+        else:
+            message = flagged_message(target.entry, now, admin_channel, self._answers(target))
+        message = scrub_data(message)
         try:
             opened = call(
                 "conversations.open", lambda: self._client.conversations_open(users=target.user_id)
@@ -257,3 +281,17 @@ class DirectMessenger:
             return f"direct message failed ({exc.code or 'Slack unreachable'})"
         log.info("slack.dm_sent", org=target.entry.org, login=target.entry.login, kind=target.event)
         return None
+
+    def _answers(self, target: Target) -> list[dict[str, Any]]:
+        """The buttons of a warning ("I still need it", "Release it now"), if answers are on."""
+        if self._buttons is None:
+            return []
+        entry, make = target.entry, self._buttons.make
+        stamp = epoch(entry.flagged_at or self._report.at)
+        user = target.user_id
+        return [
+            make(KEEP_LABEL, "keep", scope=entry.org, login=entry.login, stamp=stamp, user=user),
+            make(
+                RELEASE_LABEL, "release", scope=entry.org, login=entry.login, stamp=stamp, user=user
+            ),
+        ]

@@ -1,4 +1,9 @@
-"""The words of the direct messages: a warning when flagged, a note when cancelled."""
+"""The words of the direct messages: a warning when flagged, a note when cancelled.
+
+With answers in Slack on, the warning carries two buttons ("I still need it", "Release it
+now") in one actions block (``ANSWER_BLOCK``); "Release it now" is answered in place with a
+confirmation (``confirm_blocks``).
+"""
 
 from __future__ import annotations
 
@@ -15,6 +20,12 @@ if TYPE_CHECKING:
     from reaper.report.model import Entry
 
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
+KEEP_LABEL = "I still need it"
+RELEASE_LABEL = "Release it now"
+CONFIRM_LABEL = "Yes, release it now"
+DECLINE_LABEL = "No, keep it"
+ANSWER_BLOCK = "reaper.answer"  # block_id of a warning's buttons
+CONFIRM_BLOCK = "reaper.confirm"  # block_id of the confirmation's buttons
 
 
 def channel_ref(channel: str | None) -> str:
@@ -43,25 +54,55 @@ def _idle(entry: Entry, now: datetime) -> str:
     )
 
 
-def flagged_message(entry: Entry, now: datetime, admin_channel: str | None) -> dict[str, Any]:
-    """The warning: which seat, idle since when, when it goes, and how to keep it."""
+def flagged_message(
+    entry: Entry,
+    now: datetime,
+    admin_channel: str | None,
+    buttons: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The warning: which seat, idle since when, when it goes, and how to keep it.
+
+    With ``buttons`` ("I still need it", "Release it now") the person can also answer here.
+    """
     where, due = _where(entry), date(entry.due_at)
+    keep = (
+        f"*To keep it, use Copilot once before {due}* (a completion or a chat in your editor is "
+        "enough)"
+    )
+    if buttons:
+        keep += (
+            f", or click *{KEEP_LABEL}*. Not needed any more? *{RELEASE_LABEL}* gives it back "
+            "today."
+        )
+    else:
+        keep += ". Nothing else to do."
     text = (
         f"*Your GitHub Copilot seat {where} will be released on {due}*\n"
         f"{_idle(entry, now)} Seats cost money every month, so unused ones are given back.\n"
-        f"*To keep it, use Copilot once before {due}* (a completion or a chat in your editor is "
-        f"enough). Nothing else to do."
+        f"{keep}"
+    )
+    blocks = [section(text)]
+    if buttons:
+        blocks.append({"type": "actions", "block_id": ANSWER_BLOCK, "elements": buttons})
+    blocks.append(
+        context(f"Sent by the Copilot seat reaper. Questions? Ask in {channel_ref(admin_channel)}.")
     )
     return {
         "text": f"Your GitHub Copilot seat {where} will be released on {due} unless you use "
         f"Copilot before then.",
-        "blocks": [
-            section(text),
-            context(
-                f"Sent by the Copilot seat reaper. Questions? Ask in {channel_ref(admin_channel)}."
-            ),
-        ],
+        "blocks": blocks,
     }
+
+
+def confirm_blocks(where: str, buttons: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The question that replaces a warning's buttons after "Release it now" (``where`` escaped)."""
+    return [
+        section(
+            f"*Release your GitHub Copilot seat {where} now?* It is cancelled at once and "
+            "Copilot stops working for you; an admin can give it back later."
+        ),
+        {"type": "actions", "block_id": CONFIRM_BLOCK, "elements": buttons},
+    ]
 
 
 def cancelled_message(entry: Entry, now: datetime, admin_channel: str | None) -> dict[str, Any]:
