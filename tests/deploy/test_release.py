@@ -119,7 +119,11 @@ def test_package_image_and_chart_have_one_version() -> None:
     chart = yaml.safe_load((CHART / "Chart.yaml").read_text())
     assert chart["version"] == chart["appVersion"] == reaper.__version__
     made = subprocess.run(
-        ["make", "-s", "version"], cwd=ROOT, capture_output=True, text=True, check=True
+        ["make", "--no-print-directory", "-s", "version"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert made.stdout.strip() == reaper.__version__
 
@@ -127,7 +131,16 @@ def test_package_image_and_chart_have_one_version() -> None:
 def test_make_image_fills_the_labels_and_keeps_the_health_check_with_podman() -> None:
     """`make image` passes version, revision, time and source; podman gets --format docker."""
     made = subprocess.run(
-        ["make", "-n", "image", "CONTAINER=podman", "SOURCE=https://example.com/r"],
+        # --no-print-directory: under `make check` this make is a sub-make, which would
+        # otherwise print "Entering directory" around the command.
+        [
+            "make",
+            "--no-print-directory",
+            "-n",
+            "image",
+            "CONTAINER=podman",
+            "SOURCE=https://example.com/r",
+        ],
         cwd=ROOT,
         capture_output=True,
         text=True,
