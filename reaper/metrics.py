@@ -3,6 +3,8 @@
 Every metric lives on a registry of its own (not the process-wide default), so a test can
 make as many ``Metrics`` as it likes. ``record_cycle`` is the one entry point: the service
 calls it after every cycle, with the outcome, or with ``None`` when the cycle raised.
+Slack's buttons add ``record_slack_action`` (every click, by action and outcome) and
+``record_socket_event`` (the Socket Mode connection coming up or going down).
 """
 
 from __future__ import annotations
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
 OUTCOMES = ("none", "ok", "failed", "error")
 SEAT_STATUSES = ("active", "inactive", "flagged", "pending", "exempt")
 _DURATION_BUCKETS = (1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600)
+#: ``reaper_slack_socket_events_total`` events: the connection came up, or was lost.
+SOCKET_EVENTS = ("connected", "lost")
 
 
 def _seat_statuses(counts: Counts) -> dict[str, int]:
@@ -118,6 +122,20 @@ class Metrics:
             ["outcome"],
             registry=reg,
         )
+        self.slack_actions = Counter(
+            "reaper_slack_actions",
+            "Slack button clicks by action (keep, release, release_confirm, reinstate, "
+            "admin_keep, unknown) and outcome (accepted, asked, dry_run, not_allowed, "
+            "unreadable, stale, already, gone, busy, failed)",
+            ["action", "outcome"],
+            registry=reg,
+        )
+        self.socket_events = Counter(
+            "reaper_slack_socket_events",
+            "Slack Socket Mode connection events: connected, lost",
+            ["event"],
+            registry=reg,
+        )
         self.dry_run = Gauge(
             "reaper_dry_run", "1 when the reaper only reports, 0 when it cancels", registry=reg
         )
@@ -128,6 +146,8 @@ class Metrics:
             self.cycles.labels(outcome=outcome)
         for outcome in ("delivered", "failed"):
             self.slack.labels(outcome=outcome)
+        for event in SOCKET_EVENTS:
+            self.socket_events.labels(event=event)
 
     def record_cycle(
         self, outcome: CycleOutcome | None, duration: float, github: GitHubClient | None
@@ -157,6 +177,14 @@ class Metrics:
             if github.rate_limit_remaining is not None:
                 self.rate_limit.set(github.rate_limit_remaining)
         return label
+
+    def record_slack_action(self, action: str, outcome: str) -> None:
+        """Count one click of a Slack button, accepted or refused."""
+        self.slack_actions.labels(action=scrub(action), outcome=scrub(outcome)).inc()
+
+    def record_socket_event(self, event: str) -> None:
+        """Count the Socket Mode connection coming up (``connected``) or going down (``lost``)."""
+        self.socket_events.labels(event=event).inc()
 
     def render(self) -> bytes:
         """Return every metric in the Prometheus text format."""

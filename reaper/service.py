@@ -4,9 +4,12 @@ Beside the scheduler it serves ``/healthz`` (the scheduler is running and no cyc
 longer than ``REAPER_CYCLE_TIMEOUT_SECONDS``), ``/readyz`` (the state store answers) and
 ``/metrics`` on ``REAPER_HTTP_PORT``; see ``reaper.web`` and ``reaper.metrics``.
 
+With ``REAPER_SLACK_APP_TOKEN`` it also keeps Slack's Socket Mode link open for the buttons
+(``reaper.slack.socket``), in the background: the link never holds up or stops a cycle.
+
 SIGTERM or SIGINT (``Terminated``, raised by the handler ``reaper.cli`` installs) stops it
 at any moment, before, during or after the scheduler's start: a running cycle is finished
-first, and the service exits 0.
+first, the Socket Mode link is closed, and the service exits 0.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from reaper.config_checks import cron_trigger
 from reaper.errors import ReaperError, Terminated
 from reaper.logs import get_logger
 from reaper.metrics import Metrics
+from reaper.slack.socket import SocketLink
 from reaper.store import SqlStore
 from reaper.web import HealthServer
 
@@ -157,6 +161,7 @@ def serve(settings: Settings) -> int:
         return watch.overrun()
 
     http: HealthServer | None = None
+    link: SocketLink | None = None
     try:
         try:
             http = HealthServer(
@@ -178,6 +183,9 @@ def serve(settings: Settings) -> int:
             next_run_time=now if settings.run_on_start else trigger.get_next_fire_time(None, now),
         )
         http.start()
+        if settings.slack_app_token is not None:
+            link = SocketLink(settings, metrics=metrics)
+            link.start()  # in the background: Slack being away never holds up the scheduler
         for ok, detail in github_checks(settings):
             (log.info if ok else log.error)("service.preflight", ok=ok, detail=detail)
         log.info("service.started", schedule=settings.schedule, next_cycle=str(job.next_run_time))
@@ -188,6 +196,8 @@ def serve(settings: Settings) -> int:
         if scheduler.state != STATE_STOPPED:
             scheduler.shutdown(wait=True)  # lets a running cycle finish
     finally:
+        if link is not None:
+            link.close()
         if http is not None:
             http.stop()
         store_probe.close()
