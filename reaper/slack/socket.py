@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-PING_SECONDS = 10.0  # slack-sdk pings this often, and looks for a dead link as often
+PING_SECONDS = 5.0  # slack-sdk pings this often, and looks for a dead link as often
 WATCH_SECONDS = 0.2  # how often the link's state is looked at for the log
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # waits between failed starts, then the last
 CLOSE_SECONDS = 30.0  # at most this long for a click being answered when the service stops
