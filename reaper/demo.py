@@ -4,7 +4,10 @@ An enterprise with two synthetic orgs and a few hundred seats lives through simu
 idle people are flagged and warned, one comes back, and the rest lose their seats when the
 grace period ends. One person holds seats from both orgs (one decision, one seat saved), one
 is granted directly by the enterprise, and one through an enterprise team (left to a
-person). Each Slack message the simulator receives is printed. No network beyond loopback.
+person). The report goes to a channel with a bot token, and every warned person gets a
+direct message with buttons; one of them clicks "I still need it" (over Slack's Socket Mode,
+as the simulator speaks it) and keeps the seat. Each channel message and that person's
+direct messages are printed. No network beyond loopback.
 """
 
 from __future__ import annotations
@@ -23,7 +26,10 @@ from reaper.domain import enterprise_scope
 from reaper.logs import configure_logging
 from reaper.settings import Settings
 from reaper.simulator import Simulator
+from reaper.simulator.core import SIM_SLACK_BOT_TOKEN
+from reaper.slack.dm_text import KEEP_LABEL
 from reaper.slack.mrkdwn import unescape
+from reaper.slack.socket import SocketLink
 
 if TYPE_CHECKING:
     from reaper.cycle import CycleOutcome
@@ -34,6 +40,8 @@ ENTERPRISE = "acme"
 ORGS = {"acme-corp": 180, "acme-labs": 120}
 INACTIVE_DAYS = 60
 GRACE_DAYS = 7
+CHANNEL = "#copilot-admins"
+CLICK_DAY = 2
 
 
 @dataclass
@@ -87,14 +95,57 @@ def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
     return idle
 
 
-def print_slack(sim: Simulator, out: TextIO, seen: int) -> int:
-    """Print every Slack message the simulator received since ``seen``, as Slack shows it."""
+def people(sim: Simulator, logins: list[str], folder: Path) -> tuple[Path, dict[str, str]]:
+    """A user map for ``logins`` and their Slack users in the simulator: (file, login → id)."""
+    ids = {login: f"U{number:07d}" for number, login in enumerate(logins, start=1)}
+    path = folder / "users.csv"
+    path.write_text("login,email\n" + "".join(f"{login},{login}@example.com\n" for login in logins))
+    sim.slack_users_by_email = {f"{login}@example.com": ids[login] for login in logins}
+    return path, ids
+
+
+def print_slack(sim: Simulator, out: TextIO, seen: int, dm_channel: str = "") -> int:
+    """Print the Slack messages since ``seen`` as Slack shows them: the channel's and one DM."""
     messages = sim.slack_messages
     for message in messages[seen:]:
-        lines = [_block_text(block) for block in message.get("blocks") or []]
-        text = "\n".join(line for line in lines if line) or str(message.get("text") or "")
-        out.write(_plain(text) + "\n")
+        channel = str(message.get("channel") or "")
+        if channel.startswith("D") and channel != dm_channel:
+            continue  # the other warned persons' direct messages
+        prefix = f"[direct message to {channel}]\n" if channel.startswith("D") else ""
+        out.write(prefix + _show(message) + "\n")
     return len(messages)
+
+
+def _show(message: dict[str, Any]) -> str:
+    lines = [_block_text(block) for block in message.get("blocks") or []]
+    return _plain("\n".join(line for line in lines if line) or str(message.get("text") or ""))
+
+
+def click_keep(sim: Simulator, warning: dict[str, Any], user_id: str) -> dict[str, Any] | None:
+    """Click "I still need it" in a warning as its person would; the message as it is then."""
+    channel, ts = str(warning["channel"]), str(warning["ts"])
+    found = [
+        (str(block.get("block_id", "")), element)
+        for block in warning.get("blocks") or []
+        for element in block.get("elements") or []
+        if element.get("type") == "button" and element["text"]["text"] == KEEP_LABEL
+    ]
+    if not found:
+        return None
+    block_id, element = found[0]
+    before = len(sim.slack_updates)
+    sim.click(
+        action_id=element["action_id"],
+        value=element["value"],
+        user_id=user_id,
+        channel=channel,
+        message_ts=ts,
+        block_id=block_id,
+        timeout=10,
+    )
+    if not sim.wait_for(lambda: len(sim.slack_updates) > before, timeout=10):
+        return None
+    return sim.slack_message(channel, ts)
 
 
 def _plain(text: str) -> str:
@@ -111,9 +162,18 @@ def _block_text(block: dict[str, Any]) -> str:
     text = block.get("text")
     if isinstance(text, dict):
         body = str(text.get("text", ""))
+        if isinstance(block.get("accessory"), dict):
+            body += "  " + _button(block["accessory"])
         return body.upper() if kind == "header" else body.replace("```", "")
+    if kind == "actions":
+        return "  ".join(_button(e) for e in block.get("elements") or [])
     fields = block.get("fields") or block.get("elements") or []
     return "  ".join(str(f.get("text", "")) for f in fields if isinstance(f, dict))
+
+
+def _button(element: dict[str, Any]) -> str:
+    text = element.get("text")
+    return f"[{text.get('text', '')}]" if isinstance(text, dict) else ""
 
 
 def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
@@ -122,9 +182,11 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
         (start or datetime.now(UTC)).replace(hour=9, minute=0, second=0, microsecond=0)
     )
     rng = random.Random(2026)  # noqa: S311  (synthetic data, not security)
-    configure_logging(level="WARNING", fmt="console", secrets=[DEMO_TOKEN])
+    configure_logging(level="WARNING", fmt="console", secrets=[DEMO_TOKEN, SIM_SLACK_BOT_TOKEN])
     with Simulator(token=DEMO_TOKEN, clock=clock) as sim, tempfile.TemporaryDirectory() as tmp:
         idle = populate(sim, clock.now, rng)
+        comeback, keeper = idle[0], idle[1]
+        user_map, ids = people(sim, [*idle, "two-org-tess", "direct-dan", "team-eve"], Path(tmp))
         settings = Settings(
             github_token=DEMO_TOKEN,
             github_api_url=sim.github_url,
@@ -136,45 +198,75 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
             exempt_users=["build-bot"],
             max_cancellations=100,  # the demo's orgs are small: a fifth of their seats go
             max_cancellation_percent=25,
-            slack_webhook_url=sim.slack_webhook_url,
+            slack_bot_token=SIM_SLACK_BOT_TOKEN,
+            slack_channel=CHANNEL,
+            slack_api_url=sim.slack_api_url,
+            slack_dm=True,
+            user_map_file=user_map,
+            slack_app_token=sim.slack_app_token,
             state_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
         )
-        comeback = idle[0]
-        story = [
-            (0, f"Day 0: first live run. {len(idle)} idle seats are flagged and warned.", None),
-            (3, f"Day 3: {comeback} opens their editor and uses Copilot again.", comeback),
-            (
-                GRACE_DAYS,
-                f"Day {GRACE_DAYS}: the grace period is over for everyone still idle.",
-                None,
-            ),
-            (
-                GRACE_DAYS + 1,
-                f"Day {GRACE_DAYS + 1}: a quiet day; cancelled seats are pending.",
-                None,
-            ),
-        ]
-        seen, ok = 0, True
-        base = clock.now
-        for day, title, returning in story:
-            clock.now = base + day * DAY
-            if returning is not None:
-                org = next(o for o in ORGS if returning.startswith(o.split("-")[1]))
-                sim.set_activity(org, returning, clock.now - timedelta(hours=2))
-            out.write(f"\n{'=' * 78}\n{title}\n{'=' * 78}\n")
-            with open_cycle(settings, clock=clock) as cycle:
-                outcome: CycleOutcome = cycle.run()
-            seen = print_slack(sim, out, seen)
-            ok = ok and outcome.ok
+        link = SocketLink(settings, clock=clock)
+        link.start()
+        try:
+            ok = sim.socket_connected(10) and _story(
+                sim, settings, clock=clock, out=out, idle=idle, ids=ids
+            )
+        finally:
+            link.close()
         pending = sum(
             1
             for org in ORGS
             for login in idle
             if (seat := sim.seat(org, login)) and seat.get("pending_cancellation_date")
         )
+        kept = not any(
+            (seat := sim.seat(org, keeper)) and seat.get("pending_cancellation_date")
+            for org in ORGS
+        )
         out.write(
             f"\nDone: {pending} idle seats cancelled (two-org-tess's two grants saved one seat), "
-            f"{comeback} kept theirs by using Copilot, team-granted seats (team-eve's "
-            "enterprise team too) left to a person. State was in a throw-away SQLite file.\n"
+            f"{comeback} kept theirs by using Copilot, {keeper} by answering in Slack, "
+            "team-granted seats (team-eve's enterprise team too) left to a person. State was in "
+            "a throw-away SQLite file.\n"
         )
-    return 0 if ok else 1
+    return 0 if ok and kept else 1
+
+
+def _story(
+    sim: Simulator,
+    settings: Settings,
+    *,
+    clock: DemoClock,
+    out: TextIO,
+    idle: list[str],
+    ids: dict[str, str],
+) -> bool:
+    """The simulated days; ``True`` when every cycle and the click went as they should."""
+    comeback, keeper = idle[0], idle[1]
+    dm = f"D{ids[keeper][1:]}"
+    story = [
+        (0, f"Day 0: first live run. {len(idle)} idle seats are flagged and warned.", None),
+        (CLICK_DAY, f'Day {CLICK_DAY}: {keeper} answers the warning: "{KEEP_LABEL}".', keeper),
+        (3, f"Day 3: {comeback} opens their editor and uses Copilot again.", comeback),
+        (GRACE_DAYS, f"Day {GRACE_DAYS}: the grace period is over for everyone still idle.", None),
+        (GRACE_DAYS + 1, f"Day {GRACE_DAYS + 1}: a quiet day; cancelled seats are pending.", None),
+    ]
+    seen, ok = 0, True
+    base = clock.now
+    for day, title, who in story:
+        clock.now = base + day * DAY
+        out.write(f"\n{'=' * 78}\n{title}\n{'=' * 78}\n")
+        if who == keeper:
+            warning = next(m for m in sim.slack_messages if m.get("channel") == dm)
+            answered = click_keep(sim, warning, ids[keeper])
+            ok = ok and answered is not None
+            out.write(f"[direct message to {dm}, updated]\n{_show(answered or warning)}\n")
+        elif who is not None:
+            org = next(o for o in ORGS if who.startswith(o.split("-")[1]))
+            sim.set_activity(org, who, clock.now - timedelta(hours=2))
+        with open_cycle(settings, clock=clock) as cycle:
+            outcome: CycleOutcome = cycle.run()
+        seen = print_slack(sim, out, seen, dm)
+        ok = ok and outcome.ok
+    return ok
