@@ -21,7 +21,6 @@ from __future__ import annotations
 import io
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -32,6 +31,7 @@ from reaper.errors import ReaperError
 from reaper.logs import get_logger
 from reaper.release import release_person
 from reaper.report.summary import date
+from reaper.slack.answer import Answer, Click
 from reaper.slack.buttons import (
     ADMIN_KINDS,
     DM_KINDS,
@@ -58,38 +58,6 @@ log = get_logger(__name__)
 LOCK_WAIT_SECONDS = 20.0  # a click waits this long for a running cycle, then says "busy"
 KEPT = "seat.kept"
 CANCELLED = "seat.cancelled"
-
-
-@dataclass(frozen=True, slots=True)
-class Click:
-    """One button click, as Slack sent it."""
-
-    user: str  # the Slack user who clicked
-    action_id: str
-    value: object
-    channel: str
-    message_ts: str
-    block_id: str
-    blocks: list[dict[str, Any]] = field(default_factory=list)  # the message as it stands
-    text: str = ""  # the message's notification text
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """What a click did: an outcome for logs and metrics, and words for the clicker.
-
-    ``note`` (accepted clicks) replaces the clicked buttons in place; ``blocks`` replace them
-    with a question (the release confirmation); otherwise ``say`` goes to the clicker alone.
-    """
-
-    action: str  # the sealed kind, or "unknown"
-    outcome: str  # accepted, asked, dry_run, not_allowed, unreadable, stale, already, gone, ...
-    say: str  # mrkdwn, escaped
-    login: str | None = None
-    scope: str | None = None
-    note: str | None = None
-    blocks: list[dict[str, Any]] | None = None
-    detail: str = ""  # for the log only (why a value was unreadable, what failed)
 
 
 def _when(stamp: int) -> datetime:

@@ -20,8 +20,9 @@ from reaper.app import utc_now
 from reaper.errors import StateStoreError
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
+from reaper.slack.answer import Answer, Click
 from reaper.slack.buttons import ACTION_PATTERN, Sealer
-from reaper.slack.clicks import Answer, Click, Desk
+from reaper.slack.clicks import Desk
 from reaper.slack.mrkdwn import MAX_SECTION_CHARS, clip, section
 from reaper.slack.transport import SlackCallError, call, web_client
 from reaper.slack.who import Admins, Resolver

@@ -7,8 +7,9 @@ from typing import TYPE_CHECKING
 import pytest
 from structlog.testing import capture_logs
 
+from reaper.slack.answer import Click
 from reaper.slack.buttons import Sealer
-from reaper.slack.clicks import Click, Desk
+from reaper.slack.clicks import Desk
 from reaper.slack.interact import edited
 from reaper.slack.mrkdwn import section
 from reaper.slack.transport import web_client
