@@ -41,7 +41,7 @@ log = get_logger(__name__)
 PING_SECONDS = 5.0  # slack-sdk pings this often, and looks for a dead link as often
 WATCH_SECONDS = 0.2  # how often the link's state is looked at for the log
 RETRY_SECONDS = (1.0, 2.0, 5.0, 10.0, 30.0, 60.0)  # waits between failed starts, then the last
-CLOSE_SECONDS = 30.0  # at most this long for a click being answered when the service stops
+JOIN_SECONDS = 5.0  # at most this long for the thread when the service stops (it is a daemon)
 CLICK_WORKERS = 4
 
 
@@ -91,7 +91,7 @@ class SocketLink:
         """Disconnect, let a click being answered finish, and stop the thread."""
         self._stop.set()
         if self._thread is not None:
-            self._thread.join(CLOSE_SECONDS)
+            self._thread.join(JOIN_SECONDS)  # still connecting: it closes what it opens itself
         handler, self._handler = self._handler, None
         if handler is not None:
             handler.client.close()
