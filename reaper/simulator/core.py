@@ -12,6 +12,9 @@ from reaper.simulator.faults import Fault, FaultQueue
 from reaper.simulator.github import DEFAULT_EDITOR, GitHubApi
 from reaper.simulator.server import LoopbackServer, RecordedRequest, Response
 from reaper.simulator.slack import API_PREFIX, WEBHOOK_PATH, SlackApi
+from reaper.simulator.slack_actions import SlackActions
+from reaper.simulator.slack_side import SIM_SLACK_APP_TOKEN, SlackSide
+from reaper.simulator.socket_mode import SocketModeServer
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -27,12 +30,16 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class Simulator:
+class Simulator(SlackSide):
     """A stand-in for GitHub's Copilot seat endpoints and Slack, served on 127.0.0.1.
 
     Use it as a context manager: entering binds a random free port and starts a background
     thread; leaving stops the server, closes its connections and joins its threads. State
     (orgs, seats, Slack users) may be set up before or while it runs.
+
+    Slack's Socket Mode is served too, on a second loopback port: ``apps.connections.open``
+    (with ``slack_app_token``) hands out its URLs, and ``click`` delivers button clicks to the
+    connected app (see ``SlackSide``).
 
     ``clock`` returns the simulated "now" as an aware UTC datetime; it dates cancellations
     (``pending_cancellation_date``), new seats, Slack message timestamps and rate-limit resets.
@@ -50,6 +57,7 @@ class Simulator:
         *,
         token: str = SIM_GITHUB_TOKEN,
         slack_bot_token: str = SIM_SLACK_BOT_TOKEN,
+        slack_app_token: str = SIM_SLACK_APP_TOKEN,
         clock: Callable[[], datetime] = _utc_now,
         rate_limit: int = 5000,
         latency: float = 0.0,
@@ -67,18 +75,37 @@ class Simulator:
         self._github = GitHubApi(
             token=token, clock=clock, base_url=lambda: self.github_url, rate_limit=rate_limit
         )
+        self._socket = SocketModeServer()
+        slack_lock = threading.RLock()
+        self._actions = SlackActions(lock=slack_lock, clock=clock, base_url=lambda: self.github_url)
         self._slack = SlackApi(
-            bot_token=slack_bot_token, clock=clock, base_url=lambda: self.github_url
+            bot_token=slack_bot_token,
+            app_token=slack_app_token,
+            clock=clock,
+            base_url=lambda: self.github_url,
+            lock=slack_lock,
+            actions=self._actions,
+            socket_url=self._socket.issue_url,
         )
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start serving on 127.0.0.1 at a random free port."""
+        """Start serving on 127.0.0.1 at random free ports (HTTP, and Socket Mode's)."""
         self._server.start()
+        try:
+            self._socket.start()
+        except BaseException:
+            self._server.stop()
+            raise
 
     def stop(self) -> None:
-        """Stop serving and join the server's threads (safe to call twice)."""
+        """Stop serving and join the servers' threads (safe to call twice).
+
+        Socket Mode connections are closed first; an app still running would then reach
+        for ``apps.connections.open`` again, so stop the app's client before the simulator.
+        """
+        self._socket.stop()
         self._server.stop()
 
     def __enter__(self) -> Self:
@@ -234,34 +261,17 @@ class Simulator:
         with self._requests_lock:
             return list(self._requests)
 
-    @property
-    def slack_messages(self) -> list[dict[str, Any]]:
-        """Messages posted: webhook payloads and ``chat.postMessage`` arguments, with ``via``."""
-        with self._slack.lock:
-            return copy.deepcopy(self._slack.messages)
-
-    @property
-    def slack_files(self) -> list[dict[str, Any]]:
-        """Files uploaded with ``files_upload_v2``; ``content`` is the uploaded bytes."""
-        with self._slack.lock:
-            return copy.deepcopy(self._slack.files)
-
-    @property
-    def slack_users_by_email(self) -> dict[str, str]:
-        """E-mail to Slack user id, answered by ``users.lookupByEmail``: fill it in tests."""
-        return self._slack.users_by_email
-
-    @slack_users_by_email.setter
-    def slack_users_by_email(self, mapping: dict[str, str]) -> None:
-        with self._slack.lock:
-            self._slack.users_by_email.clear()
-            self._slack.users_by_email.update(mapping)
-
     def reset_records(self) -> None:
-        """Forget recorded requests, Slack messages and files (state and faults stay)."""
+        """Forget recorded requests and what was recorded of Slack (state and faults stay).
+
+        Slack: messages posted, files, updates, ephemeral posts, response-URL posts, Socket
+        Mode frames and handshakes, and the count of ``socket_opens``. Messages as they stand
+        (``slack_message``), open connections and sent envelopes (for ``replay``) stay.
+        """
         with self._requests_lock:
             self._requests.clear()
         self._slack.reset()
+        self._socket.reset()
 
     # -- routing -----------------------------------------------------------------------------
 

@@ -3,6 +3,8 @@
 Requests are accepted the way ``slack_sdk`` sends them: parameters in the query string, a
 form-encoded body or a JSON body, and the bot token in ``Authorization: Bearer`` or a
 ``token`` parameter. Like Slack, API errors are HTTP 200 with ``{"ok": false, "error": ...}``.
+``apps.connections.open`` takes the app-level token (``xapp-…``), in the header only, and
+answers with a Socket Mode URL; any other method refuses that token.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import threading
 import zlib
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qs
@@ -18,15 +19,19 @@ from urllib.parse import parse_qs
 from reaper.simulator.server import Response, json_response, text_response
 
 if TYPE_CHECKING:
+    import threading
     from collections.abc import Callable
     from datetime import datetime
 
     from reaper.simulator.server import RecordedRequest
+    from reaper.simulator.slack_actions import SlackActions
 
 WEBHOOK_PATH = "/slack/webhook/T000/B000/XXXX"
 API_PREFIX = "/slack/api/"
 UPLOAD_PREFIX = "/slack/files/upload/v1/"
+RESPONSE_PREFIX = "/slack/response/"
 BOT_USER_ID = "U000BOT"
+TEAM_ID = "T000"
 MAX_BLOCKS = 50
 MAX_SECTION_TEXT = 3000
 
@@ -43,7 +48,17 @@ def request_params(request: RecordedRequest) -> dict[str, Any]:
     return params
 
 
-def _decode_json(value: Any) -> Any:
+def ok(**fields: Any) -> Response:
+    """A Web API success: HTTP 200 with ``{"ok": true, ...}``."""
+    return json_response(200, {"ok": True, **fields})
+
+
+def fail(code: str) -> Response:
+    """A Web API error: HTTP 200 with ``{"ok": false, "error": code}``, as Slack answers."""
+    return json_response(200, {"ok": False, "error": code})
+
+
+def decode_json(value: Any) -> Any:
     """Form-encoded clients send lists and objects (``blocks``, ``files``) as JSON strings."""
     if isinstance(value, str) and value[:1] in ("[", "{"):
         try:
@@ -79,12 +94,23 @@ class SlackApi:
     """Records what the reaper posts to Slack and answers like Slack would."""
 
     def __init__(
-        self, *, bot_token: str, clock: Callable[[], datetime], base_url: Callable[[], str]
+        self,
+        *,
+        bot_token: str,
+        app_token: str,
+        clock: Callable[[], datetime],
+        base_url: Callable[[], str],
+        lock: threading.RLock,
+        actions: SlackActions,
+        socket_url: Callable[[], str],
     ) -> None:
         self.bot_token = bot_token
+        self.app_token = app_token
         self.clock = clock
         self.base_url = base_url
-        self.lock = threading.RLock()
+        self.lock = lock
+        self.actions = actions
+        self.socket_url = socket_url
         self.messages: list[dict[str, Any]] = []
         self.files: list[dict[str, Any]] = []
         self.users_by_email: dict[str, str] = {}
@@ -97,6 +123,7 @@ class SlackApi:
             self.messages.clear()
             self.files.clear()
             self._uploads.clear()
+            self.actions.reset()
 
     def handle(self, request: RecordedRequest) -> Response:
         """Answer one request under ``/slack/``."""
@@ -107,6 +134,8 @@ class SlackApi:
                 return self._upload(request, request.path.removeprefix(UPLOAD_PREFIX))
             if request.path.startswith(API_PREFIX):
                 return self._api(request, request.path.removeprefix(API_PREFIX))
+            if request.path.startswith(RESPONSE_PREFIX):
+                return self.actions.respond(request, request.path.removeprefix(RESPONSE_PREFIX))
             return text_response(404, "no_service")
 
     def _webhook(self, request: RecordedRequest) -> Response:
@@ -131,35 +160,45 @@ class SlackApi:
     def _api(self, request: RecordedRequest, method: str) -> Response:
         params = request_params(request)
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
-        token = credential if scheme.lower() == "bearer" else params.get("token")
+        bearer = credential if scheme.lower() == "bearer" else None
+        token = bearer or params.get("token")
+        if method == "apps.connections.open":
+            return self._connections_open(bearer, token)
+        if token == self.app_token:
+            return fail("not_allowed_token_type")
         if token != self.bot_token:
-            return self._fail("invalid_auth")
+            return fail("invalid_auth")
         params.pop("token", None)
         handlers: dict[str, Callable[[dict[str, Any]], Response]] = {
             "auth.test": self._auth_test,
             "chat.postMessage": self._post_message,
+            "chat.update": self.actions.update,
+            "chat.postEphemeral": self.actions.post_ephemeral,
+            "usergroups.users.list": self.actions.usergroup_users,
             "users.lookupByEmail": self._lookup_by_email,
             "conversations.open": self._conversations_open,
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
         handler = handlers.get(method)
-        return handler(params) if handler else self._fail("unknown_method")
+        return handler(params) if handler else fail("unknown_method")
 
-    @staticmethod
-    def _ok(**fields: Any) -> Response:
-        return json_response(200, {"ok": True, **fields})
-
-    @staticmethod
-    def _fail(code: str) -> Response:
-        return json_response(200, {"ok": False, "error": code})
+    def _connections_open(self, bearer: str | None, token: Any) -> Response:
+        """``apps.connections.open``: the app-level token, sent as a header, gets a URL."""
+        if token == self.bot_token:
+            return fail("not_allowed_token_type")
+        if bearer is None:
+            return fail("not_authed")
+        if bearer != self.app_token:
+            return fail("invalid_auth")
+        return ok(url=self.socket_url())
 
     def _auth_test(self, _params: dict[str, Any]) -> Response:
-        return self._ok(
+        return ok(
             url="https://simulated.slack.com/",
             team="Simulated Workspace",
             user="copilot-seat-reaper",
-            team_id="T000",
+            team_id=TEAM_ID,
             user_id=BOT_USER_ID,
             bot_id="B000",
             is_enterprise_install=False,
@@ -168,14 +207,14 @@ class SlackApi:
     def _post_message(self, params: dict[str, Any]) -> Response:
         channel = params.get("channel")
         if not channel or not isinstance(channel, str):
-            return self._fail("channel_not_found")
-        args = {key: _decode_json(value) for key, value in params.items()}
+            return fail("channel_not_found")
+        args = {key: decode_json(value) for key, value in params.items()}
         text, blocks = args.get("text"), args.get("blocks")
         if not text and not blocks and not args.get("attachments"):
-            return self._fail("no_text")
+            return fail("no_text")
         if problem := blocks_error(blocks):
-            return self._fail(problem)
-        ts = f"{int(self.clock().timestamp())}.{next(self._counter):06d}"
+            return fail(problem)
+        ts = self.actions.new_ts()
         self.messages.append(
             {"via": "chat.postMessage", "text": text, "blocks": blocks, **args, "ts": ts}
         )
@@ -184,18 +223,20 @@ class SlackApi:
             message["blocks"] = blocks
         if args.get("thread_ts"):
             message["thread_ts"] = args["thread_ts"]
-        return self._ok(channel=channel_id(channel), ts=ts, message={**message, "ts": ts})
+        message = {**message, "ts": ts, "team": TEAM_ID}
+        self.actions.remember(channel, message)
+        return ok(channel=channel_id(channel), ts=ts, message=message)
 
     def _lookup_by_email(self, params: dict[str, Any]) -> Response:
         email = str(params.get("email") or "")
         user_id = self.users_by_email.get(email) or self.users_by_email.get(email.lower())
         if user_id is None:
-            return self._fail("users_not_found")
+            return fail("users_not_found")
         name = email.split("@", 1)[0]
-        return self._ok(
+        return ok(
             user={
                 "id": user_id,
-                "team_id": "T000",
+                "team_id": TEAM_ID,
                 "name": name,
                 "real_name": name,
                 "deleted": False,
@@ -206,18 +247,18 @@ class SlackApi:
 
     def _conversations_open(self, params: dict[str, Any]) -> Response:
         if params.get("channel"):
-            return self._ok(channel={"id": channel_id(str(params["channel"]))})
+            return ok(channel={"id": channel_id(str(params["channel"]))})
         users = [u for u in str(params.get("users") or "").split(",") if u]
         if not users:
-            return self._fail("users_list_not_supplied")
+            return fail("users_list_not_supplied")
         if len(users) == 1:
-            return self._ok(channel={"id": channel_id(users[0])})
-        return self._ok(channel={"id": f"G{zlib.crc32(','.join(sorted(users)).encode()):08X}"})
+            return ok(channel={"id": channel_id(users[0])})
+        return ok(channel={"id": f"G{zlib.crc32(','.join(sorted(users)).encode()):08X}"})
 
     def _get_upload_url(self, params: dict[str, Any]) -> Response:
         filename, length = params.get("filename"), params.get("length")
         if not filename or length in (None, ""):
-            return self._fail("invalid_arguments")
+            return fail("invalid_arguments")
         file_id = f"F{next(self._counter):08d}"
         self._uploads[file_id] = {
             "file_id": file_id,
@@ -225,7 +266,7 @@ class SlackApi:
             "length": int(length),
             "content": None,
         }
-        return self._ok(upload_url=f"{self.base_url()}{UPLOAD_PREFIX}{file_id}", file_id=file_id)
+        return ok(upload_url=f"{self.base_url()}{UPLOAD_PREFIX}{file_id}", file_id=file_id)
 
     def _upload(self, request: RecordedRequest, file_id: str) -> Response:
         upload = self._uploads.get(file_id)
@@ -235,12 +276,12 @@ class SlackApi:
         return text_response(200, f"OK - {len(request.body)}")
 
     def _complete_upload(self, params: dict[str, Any]) -> Response:
-        entries = _decode_json(params.get("files"))
+        entries = decode_json(params.get("files"))
         if not isinstance(entries, list) or not entries:
-            return self._fail("invalid_arguments")
+            return fail("invalid_arguments")
         uploads = [self._uploads.get(str(e.get("id"))) for e in entries if isinstance(e, dict)]
         if len(uploads) != len(entries) or any(u is None or u["content"] is None for u in uploads):
-            return self._fail("file_not_found")
+            return fail("file_not_found")
         answered = []
         for entry, upload in zip(entries, uploads, strict=True):
             assert upload is not None
@@ -263,4 +304,4 @@ class SlackApi:
                     "size": len(upload["content"]),
                 }
             )
-        return self._ok(files=answered)
+        return ok(files=answered)

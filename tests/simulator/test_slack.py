@@ -167,3 +167,60 @@ def test_reset_records_forgets_messages_and_requests(sim: Simulator, slack: WebC
     assert sim.requests == []
     assert sim.slack_messages == []
     assert sim.slack_users_by_email == {"a@example.com": "U1"}
+
+
+def test_chat_update_changes_the_message(sim: Simulator, slack: WebClient):
+    """chat.update is recorded and the message as it stands has the new text and blocks."""
+    posted = slack.chat_postMessage(channel="U0ALICE", text="old", blocks=[{"type": "divider"}])
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "new"}}]
+    response = slack.chat_update(
+        channel=posted["channel"], ts=posted["ts"], text="new", blocks=blocks
+    )
+    assert (response["channel"], response["ts"]) == ("D0ALICE", posted["ts"])
+    [update] = sim.slack_updates
+    assert (update["channel"], update["ts"], update["text"]) == ("D0ALICE", posted["ts"], "new")
+    current = sim.slack_message("U0ALICE", posted["ts"])
+    assert current is not None
+    assert (current["text"], current["blocks"]) == ("new", blocks)
+    assert sim.slack_messages[0]["text"] == "old"  # the log of posts keeps what was posted
+
+
+def test_chat_update_of_an_unknown_message_fails(sim: Simulator, slack: WebClient):
+    """chat.update on a ts that was never posted fails with message_not_found."""
+    posted = slack.chat_postMessage(channel="C0123", text="x")
+    with pytest.raises(SlackApiError) as raised:
+        slack.chat_update(channel="C0999", ts=posted["ts"], text="y")
+    assert raised.value.response["error"] == "message_not_found"
+    assert sim.slack_updates == []
+
+
+def test_chat_post_ephemeral_is_recorded(sim: Simulator, slack: WebClient):
+    """chat.postEphemeral answers a message_ts and is recorded, not kept as a message."""
+    response = slack.chat_postEphemeral(channel="C0123", user="U0BOB", text="not allowed")
+    [ephemeral] = sim.slack_ephemeral
+    assert (ephemeral["channel"], ephemeral["user"], ephemeral["text"]) == (
+        "C0123",
+        "U0BOB",
+        "not allowed",
+    )
+    assert ephemeral["message_ts"] == response["message_ts"]
+    assert sim.slack_message("C0123", response["message_ts"]) is None
+
+
+def test_usergroups_users_list(sim: Simulator, slack: WebClient):
+    """usergroups.users.list answers a group's members; an unknown group: no_such_subteam."""
+    sim.slack_user_groups = {"S0ADMINS": ["U0ALICE", "U0BOB"]}
+    assert slack.usergroups_users_list(usergroup="S0ADMINS")["users"] == ["U0ALICE", "U0BOB"]
+    with pytest.raises(SlackApiError) as raised:
+        slack.usergroups_users_list(usergroup="S0NOPE")
+    assert raised.value.response["error"] == "no_such_subteam"
+
+
+def test_reset_records_forgets_updates_but_not_messages(sim: Simulator, slack: WebClient):
+    """reset_records empties updates and ephemeral posts; messages as they stand remain."""
+    posted = slack.chat_postMessage(channel="C1", text="x")
+    slack.chat_update(channel="C1", ts=posted["ts"], text="y")
+    slack.chat_postEphemeral(channel="C1", user="U1", text="z")
+    sim.reset_records()
+    assert (sim.slack_updates, sim.slack_ephemeral) == ([], [])
+    assert sim.slack_message("C1", posted["ts"])["text"] == "y"
