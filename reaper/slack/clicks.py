@@ -126,6 +126,13 @@ class Desk:
             return self._answer(
                 sealed, "failed", f"Nothing could be done: {escape(str(exc))}", detail=str(exc)
             )
+        except Exception as exc:  # noqa: BLE001  (the service outlives any one click)
+            return self._answer(
+                sealed,
+                "failed",
+                "Nothing could be done: an unexpected error (in the reaper's log).",
+                detail=f"{type(exc).__name__}: {str(exc)[:300]}",
+            )
 
     # -- who may click -------------------------------------------------------------------
 
