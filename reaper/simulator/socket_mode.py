@@ -67,8 +67,10 @@ class SocketModeServer:
             close_timeout=_CLOSE_TIMEOUT,
             server_header="reaper-simulator",
         )
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, name=f"reaper-simulator-socket:{self.port}"
+        self._thread = threading.Thread(  # a daemon like the HTTP server's; stop() joins it
+            target=self._server.serve_forever,
+            name=f"reaper-simulator-socket:{self.port}",
+            daemon=True,
         )
         self._thread.start()
 
