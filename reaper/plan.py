@@ -168,7 +168,7 @@ class Planner:
                     flags.pop(key, None),
                     now,
                     self.policy,
-                    exempt_until=(exemption.until, f"given back by {exemption.by}")
+                    exempt_until=(exemption.until, f"{exemption.reason} ({exemption.by})")
                     if exemption
                     else None,
                     fixed=plan.fixed,

@@ -215,9 +215,13 @@ class DirectMessenger:
                     continue
             self._unreachable(plan, target, why)
         if plan.targets:
-            count = len(plan.targets)
-            who = "1 user is" if count == 1 else f"{count:,} users are"
-            plan.notes.append(f"{who} warned by direct message.")
+            warned = sum(1 for t in plan.targets if t.event == "flagged")
+            told = len(plan.targets) - warned
+            plan.notes += [
+                f"{_users(count)} {verb} by direct message."
+                for count, verb in ((warned, "warned"), (told, "told of the cancellation"))
+                if count
+            ]
         return plan
 
     def _unreachable(self, plan: DmPlan, target: Target, why: str) -> None:
@@ -295,3 +299,7 @@ class DirectMessenger:
                 RELEASE_LABEL, "release", scope=entry.org, login=entry.login, stamp=stamp, user=user
             ),
         ]
+
+
+def _users(count: int) -> str:
+    return "1 user is" if count == 1 else f"{count:,} users are"
