@@ -36,6 +36,8 @@ def run_checks(settings: Settings, out: TextIO) -> int:
     results.append((True, f"mode: {mode}"))
     results.extend(github_checks(settings))
     results.append(_slack(settings))
+    if settings.slack_app_token is not None:
+        results.append(_socket_mode(settings.slack_app_token.get_secret_value(), settings))
     results.extend(_state(settings))
     out.writelines(f"[{MARK[ok]}] {line}\n" for ok, line in results)
     ready = all(ok is not False for ok, _ in results)
@@ -101,6 +103,16 @@ def _slack(settings: Settings) -> tuple[bool, str]:
     except (SlackClientError, OSError) as exc:
         return False, f"Slack unreachable: {type(exc).__name__}"
     return True, "Slack not configured: reports go to the log"
+
+
+def _socket_mode(app_token: str, settings: Settings) -> tuple[bool, str]:
+    """Ask Slack for a Socket Mode URL with the app token (the URL is not used)."""
+    client = web_client(app_token, settings.slack_api_url)
+    try:
+        call("apps.connections.open", lambda: client.apps_connections_open(app_token=app_token))
+    except SlackCallError as exc:
+        return False, f"Slack refused the app token (REAPER_SLACK_APP_TOKEN): {exc}"
+    return True, "Slack app token accepted: buttons are answered over Socket Mode by reaper run"
 
 
 def _state(settings: Settings) -> list[Line]:

@@ -65,3 +65,24 @@ def test_bad_token_is_named(sim: Simulator, tmp_path: Path) -> None:
         "[FAIL] GitHub refused the token for acme (401): check REAPER_GITHUB_TOKEN" in result.stdout
     )
     assert "[ok] Slack bot token accepted" in result.stdout
+
+
+def test_app_token_is_checked_with_socket_mode(sim: Simulator, tmp_path: Path) -> None:
+    """An app token Slack accepts is an ok line; one it refuses FAILs, naming the variable."""
+    env = env_for(
+        sim,
+        tmp_path,
+        SLACK_BOT_TOKEN=SLACK_BOT_TOKEN,
+        SLACK_CHANNEL="C1",
+        SLACK_API_URL=sim.slack_api_url,
+        SLACK_APP_TOKEN=sim.slack_app_token,
+    )
+    ok = run(["check"], env)
+    assert ok.returncode == 0, ok.stdout
+    assert "[ok] Slack app token accepted" in ok.stdout
+    refused = run(["check"], {**env, "REAPER_SLACK_APP_TOKEN": "xapp-1-wrong"})
+    assert refused.returncode == 1
+    line = next(x for x in refused.stdout.splitlines() if "REAPER_SLACK_APP_TOKEN" in x)
+    assert line.startswith("[FAIL]")
+    assert "invalid_auth" in line
+    assert "xapp-1-wrong" not in refused.stdout
