@@ -207,6 +207,8 @@ def _reinstate(settings: Settings, args: argparse.Namespace) -> int:
 def _once(settings: Settings) -> int:
     from reaper.app import open_cycle  # noqa: PLC0415
 
+    # No process stays to answer buttons after `once`: its messages carry none.
+    settings = settings.model_copy(update={"slack_app_token": None})
     with open_cycle(settings) as cycle:
         outcome = cycle.run()
     if outcome.skipped:

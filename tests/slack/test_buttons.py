@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -21,6 +22,11 @@ from reaper.slack.dm_text import flagged_message
 from tests.conftest import SLACK_BOT_TOKEN, T0
 
 from .support import within_limits
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from reaper.simulator import Simulator
 
 SEALED = Sealed("keep", "acme", "idle-ian", "U0IAN", 1_772_000_000, 1_772_000_100)
 
@@ -156,3 +162,24 @@ def test_a_warning_with_buttons_says_how_to_answer() -> None:
     assert "Release it now" in text
     assert "use Copilot once before" in text
     assert [b["type"] for b in message["blocks"]] == ["section", "actions", "context"]
+
+
+def test_reaper_once_posts_no_buttons_nobody_would_answer(sim: Simulator, tmp_path: Path) -> None:
+    """`reaper once` with an app token posts its report without buttons: no process answers."""
+    from tests.test_cli import env_for, run  # noqa: PLC0415
+
+    sim.add_seat("acme", "idle-ian", created_at=T0 - timedelta(days=400))
+    env = env_for(
+        sim,
+        tmp_path,
+        SLACK_BOT_TOKEN=SLACK_BOT_TOKEN,
+        SLACK_CHANNEL="C0REPORT",
+        SLACK_API_URL=sim.slack_api_url,
+        SLACK_APP_TOKEN=sim.slack_app_token,
+    )
+    env.pop("REAPER_SLACK_WEBHOOK_URL")
+    result = run(["once"], env)
+    assert result.returncode == 0, result.stderr
+    (report,) = [m for m in sim.slack_messages if m.get("blocks")]
+    assert "idle-ian" in json.dumps(report["blocks"])
+    assert '"button"' not in json.dumps(report["blocks"])
