@@ -210,7 +210,7 @@ class Cycle:
         log.error("cycle.blast_radius_exceeded", detail=breach)
         message = f"blast-radius limit: {breach}"
         for section in dict.fromkeys(d.org for d in cancels):
-            plan.reports[section].fail(message)
+            plan.reports[section].fail(message, hold="blast_radius")
             message = "cancellations held by the blast-radius limit (see above)"
             self._write(audit=[AuditEntry(now, section, None, "cancel.held", breach)])
         plan.hold_cancels("held by the blast-radius limit")

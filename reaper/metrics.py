@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from reaper.redact import scrub
+from reaper.report.model import HOLDS
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -63,6 +64,13 @@ class Metrics:
             "reaper_org_last_cycle_ok",
             "1 when the org's last cycle completed, 0 when its seat list or a cancel failed",
             ["org"],
+            registry=reg,
+        )
+        self.org_held = Gauge(
+            "reaper_org_held",
+            "1 when the org's last cycle was held for this reason (preflight, scan_incomplete, "
+            "forget_limit, blast_radius), else 0",
+            ["org", "reason"],
             registry=reg,
         )
         self.flags = Counter(
@@ -197,6 +205,8 @@ class Metrics:
         for org in report.orgs:
             name = scrub(org.org)  # label values are output too: never a secret in them
             self.org_ok.labels(org=name).set(0 if org.failed else 1)
+            for reason in HOLDS:
+                self.org_held.labels(org=name, reason=reason).set(int(reason in org.holds))
             counts = org.counts
             if counts.newly_flagged:
                 self.flags.labels(org=name, dry_run=dry_run).inc(counts.newly_flagged)

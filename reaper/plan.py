@@ -131,22 +131,29 @@ class Planner:
         )
         if breach is not None:
             log.error("org.forget_held", org=key, detail=breach)
-            self._unread(plan, key, now, f"held by the forget limit: {breach}")
+            self._unread(plan, key, now, f"held by the forget limit: {breach}", "forget_limit")
             return
         log.info("org.scanned", org=key, seats=scan.records, reads=scan.attempts)
         plan.scans[key] = scan
 
     def _unread(
-        self, plan: Plan, key: str, now: datetime, error: str, *, preflight: bool = False
+        self,
+        plan: Plan,
+        key: str,
+        now: datetime,
+        error: str,
+        hold: str = "scan_incomplete",
+        *,
+        preflight: bool = False,
     ) -> None:
         plan.complete = False
         result = plan.reports[key]
         if preflight:
             log.error("org.preflight_failed", org=key, problem=error)
-            result.fail(error)
+            result.fail(error, hold="preflight")
             return
         log.error("org.scan_incomplete", org=key, error=error)
-        result.fail(f"seat list could not be read completely, nothing done: {error}")
+        result.fail(f"seat list could not be read completely, nothing done: {error}", hold=hold)
         plan.audit.append(AuditEntry(now, key, None, "scan.incomplete", error))
 
     # -- deciding ---------------------------------------------------------------------------
@@ -182,7 +189,7 @@ class Planner:
         problem = self._check_forgets(plan, gone)
         if problem is not None:
             for result in plan.reports.values():
-                result.fail(f"nothing done: {problem}")
+                result.fail(f"nothing done: {problem}", hold="forget_limit")
             plan.decisions = []
             plan.complete = False
             return

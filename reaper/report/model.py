@@ -92,6 +92,11 @@ def _kept(decision: Decision) -> bool:
     return any(g.org not in decision.removed for g in person.live) if decision.removed else False
 
 
+# Why an org's work was held, for alerts: its preflight failed, its list could not be read
+# completely, a forget limit or the blast-radius limit held it.
+HOLDS = ("preflight", "scan_incomplete", "forget_limit", "blast_radius")
+
+
 @dataclass(slots=True)
 class OrgReport:
     """What one org's cycle found and did. ``failed`` means part of its work did not happen."""
@@ -106,12 +111,15 @@ class OrgReport:
     idle_days: list[int] = field(default_factory=list)  # of every readable, non-pending seat
     errors: list[str] = field(default_factory=list)
     failed: bool = False
+    holds: set[str] = field(default_factory=set)  # of HOLDS: why nothing was done here
 
-    def fail(self, message: str) -> None:
-        """Record a failure that makes this org's cycle incomplete."""
+    def fail(self, message: str, *, hold: str | None = None) -> None:
+        """Record a failure that makes this org's cycle incomplete (``hold``: one of HOLDS)."""
         self.failed = True
         self.errors.append(message)
         self.counts.errors += 1
+        if hold is not None:
+            self.holds.add(hold)
 
     def note_error(self, message: str) -> None:
         """Record an error that was contained (a skipped record) without failing the org."""

@@ -17,6 +17,10 @@ from tests.deploy.test_service_http import metric
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
+    from pathlib import Path
+
+    from reaper.simulator import Simulator
+    from tests.conftest import FakeClock
 
 
 def outcome(*orgs: OrgReport, delivered: bool = True, dry_run: bool = False) -> CycleOutcome:
@@ -138,3 +142,27 @@ def test_the_image_healthcheck_probe_follows_healthz(
     assert probe("/healthz", http.port) == 1
     http.stop()
     assert probe("/healthz", http.port, timeout=1) == 1
+
+
+def test_held_orgs_say_why_for_the_alerts(sim: Simulator, clock: FakeClock, tmp_path: Path) -> None:
+    """A blast-radius hold and an unreadable list set reaper_org_held with their own reason."""
+    from reaper.simulator import Fault  # noqa: PLC0415
+    from tests.harness import DAY, Reaper, idle_seat  # noqa: PLC0415
+
+    sim.add_org("other")
+    sim.add_seat("other", "busy-bo", created_at=clock.now - 400 * DAY, last_activity_at=clock.now)
+    for n in range(3):
+        idle_seat(sim, clock, f"idle-{n}")
+    reaper = Reaper(sim, clock, tmp_path, overrides={"github_orgs": ["acme", "other"]})
+    assert reaper.run().ok
+    clock.advance(days=8)
+    reaper.overrides["max_cancellations"] = 2
+    sim.inject(Fault(path="^/orgs/other/copilot/billing/seats$", status=502, times=10))
+    metrics = Metrics(dry_run=False)
+    metrics.record_cycle(reaper.run(), 1.0, None)
+    text = metrics.render().decode()
+    assert metric(text, "reaper_org_held", org="acme", reason="blast_radius") == 1
+    assert metric(text, "reaper_org_held", org="acme", reason="scan_incomplete") == 0
+    assert metric(text, "reaper_org_held", org="other", reason="scan_incomplete") == 1
+    assert metric(text, "reaper_org_held", org="other", reason="blast_radius") == 0
+    assert reaper.cancel_requests() == []

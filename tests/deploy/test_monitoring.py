@@ -36,6 +36,8 @@ ALERTS = {
     "CopilotReaperCycleFailed",
     "CopilotReaperNoSuccessfulCycle",
     "CopilotReaperOrgNotCompleted",
+    "CopilotReaperBlastRadiusHold",
+    "CopilotReaperScanIncomplete",
     "CopilotReaperDown",
 }
 
