@@ -16,6 +16,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 
 from reaper.redact import scrub
 from reaper.report.model import HOLDS
+from reaper.report.summary import Prices, savings
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -50,9 +51,16 @@ def _seat_statuses(counts: Counts) -> dict[str, int]:
 class Metrics:
     """The reaper's metrics on their own ``CollectorRegistry``."""
 
-    def __init__(self, *, dry_run: bool, clock: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self,
+        *,
+        dry_run: bool,
+        clock: Callable[[], float] = time.time,
+        prices: Prices | None = None,
+    ) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         self._clock = clock
+        self._prices = prices or Prices(19.0, 39.0)
         reg = self.registry
         self.seats = Gauge(
             "reaper_seats",
@@ -71,6 +79,18 @@ class Metrics:
             "1 when the org's last cycle was held for this reason (preflight, scan_incomplete, "
             "forget_limit, blast_radius), else 0",
             ["org", "reason"],
+            registry=reg,
+        )
+        self.saving = Counter(
+            "reaper_monthly_saving_usd",
+            "Monthly USD saved by cancellations: each person who lost their last grant, at "
+            "their plan's price (dry_run=true: would have been saved)",
+            ["dry_run"],
+            registry=reg,
+        )
+        self.saving_due = Gauge(
+            "reaper_due_saving_usd",
+            "Monthly USD of the persons flagged and waiting for their due date, last cycle",
             registry=reg,
         )
         self.flags = Counter(
@@ -202,6 +222,10 @@ class Metrics:
         report = outcome.report
         dry_run = "true" if report.dry_run else "false"
         self.slack.labels(outcome="delivered" if outcome.delivered else "failed").inc()
+        saving = savings(report, self._prices)
+        self.saving.labels(dry_run=dry_run).inc(saving.cancelled)
+        if not report.failed:
+            self.saving_due.set(saving.due)
         for org in report.orgs:
             name = scrub(org.org)  # label values are output too: never a secret in them
             self.org_ok.labels(org=name).set(0 if org.failed else 1)

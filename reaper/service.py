@@ -31,6 +31,7 @@ from reaper.config_checks import cron_trigger
 from reaper.errors import ReaperError, Terminated
 from reaper.logs import get_logger
 from reaper.metrics import Metrics
+from reaper.report import Prices
 from reaper.slack.socket import SocketLink
 from reaper.store import SqlStore
 from reaper.web import HealthServer
@@ -151,7 +152,10 @@ def serve(settings: Settings) -> int:
     """Run cycles on ``REAPER_SCHEDULE`` (UTC) until SIGTERM or SIGINT."""
     scheduler = BackgroundScheduler(timezone="UTC")
     trigger = cron_trigger(settings.schedule)  # weekdays numbered as cron numbers them
-    metrics = Metrics(dry_run=settings.dry_run)
+    metrics = Metrics(
+        dry_run=settings.dry_run,
+        prices=Prices(settings.price_business, settings.price_enterprise),
+    )
     store_probe = StoreProbe(settings.state_url)
     watch = CycleWatch(settings.cycle_timeout_seconds)
 

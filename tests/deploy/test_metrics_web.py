@@ -166,3 +166,21 @@ def test_held_orgs_say_why_for_the_alerts(sim: Simulator, clock: FakeClock, tmp_
     assert metric(text, "reaper_org_held", org="other", reason="scan_incomplete") == 1
     assert metric(text, "reaper_org_held", org="other", reason="blast_radius") == 0
     assert reaper.cancel_requests() == []
+
+
+def test_the_saving_is_counted_as_the_report_prices_it() -> None:
+    """Persons who lost their last grant add their plan's price; one who keeps a grant adds 0."""
+    from reaper.report import Entry, Prices  # noqa: PLC0415
+
+    org = scanned("acme", seats=3, cancelled=2)
+    org.cancelled += [
+        Entry("acme", "ida", "idle", plan_type="business"),
+        Entry("acme", "eve", "idle", plan_type="enterprise"),
+        Entry("acme", "max", "idle", plan_type="business", saved=False),
+    ]
+    org.flagged.append(Entry("acme", "bo", "idle", plan_type="business"))
+    metrics = Metrics(dry_run=False, prices=Prices(19.0, 39.0))
+    metrics.record_cycle(outcome(org), 1.0, None)
+    text = metrics.render().decode()
+    assert metric(text, "reaper_monthly_saving_usd_total", dry_run="false") == 19.0 + 39.0
+    assert metric(text, "reaper_due_saving_usd") == 19.0

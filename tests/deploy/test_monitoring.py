@@ -137,7 +137,7 @@ def test_the_dashboard_shows_what_the_issue_asks_for() -> None:
     wanted = {
         "Seats by status": "reaper_seats",
         "Flags and cancellations per cycle": "reaper_cancellations_total",
-        "Monthly saving": "reaper_cancellations_total",
+        "Monthly saving": "reaper_monthly_saving_usd_total",
         "Cycle duration": "reaper_cycle_duration_seconds_sum",
         "GitHub rate-limit headroom": "reaper_github_rate_limit_remaining",
     }
