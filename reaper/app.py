@@ -29,15 +29,22 @@ def github_client(
     *,
     clock: Callable[[], datetime] = utc_now,
     sleep: Callable[[float], None] = time.sleep,
+    max_attempts: int | None = None,
+    max_wait: float | None = None,
 ) -> GitHubClient:
-    """The GitHub adapter as the settings describe it (close it after use)."""
+    """The GitHub adapter as the settings describe it (close it after use).
+
+    ``max_attempts`` and ``max_wait`` lower the settings' retry bounds (``reaper check``
+    answers quickly rather than waiting out a rate limit).
+    """
+    attempts, wait = settings.github_max_attempts, settings.github_max_wait_seconds
     return GitHubClient(
         base_url=settings.github_api_url,
         token=settings.github_token.get_secret_value(),
         api_version=settings.github_api_version,
         timeout=settings.github_timeout_seconds,
-        max_attempts=settings.github_max_attempts,
-        max_wait=settings.github_max_wait_seconds,
+        max_attempts=min(attempts, max_attempts) if max_attempts else attempts,
+        max_wait=min(wait, max_wait) if max_wait is not None else wait,
         rate_limit_reserve=settings.github_rate_limit_reserve,
         sleep=sleep,
         clock=clock,

@@ -12,10 +12,11 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from reaper.github.batches import CHUNK
+
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
-CHUNK = 100  # usernames per cancel request: a refused request affects few people
 SAFETY = 10  # requests kept back for splitting a refused chunk or re-reading a short count
 
 

@@ -23,8 +23,9 @@ from typing import TYPE_CHECKING
 
 from reaper import budget
 from reaper.domain import Action, BadSeat, Decision, Person, Seat, scope_label
-from reaper.errors import GitHubError, GitHubUnavailableError, GitHubUnprocessableError
+from reaper.errors import GitHubError, GitHubUnavailableError
 from reaper.github import parse_seat, scan_org
+from reaper.github.batches import chunks, halving
 from reaper.logs import get_logger
 from reaper.policy import decide_person
 
@@ -83,11 +84,10 @@ class Canceller:
     def select(self, plan: Plan) -> list[Decision]:
         """Hold the due persons that do not fit the hourly budget; return those that do."""
         due = sorted(plan.cancels(), key=lambda d: (d.due_at is None, d.due_at, d.login))
-        members = {key: {g.login.casefold() for g in s.seats} for key, s in plan.scans.items()}
         costs = [
             budget.Due(
                 d.login,
-                tuple(k for k, logins in members.items() if d.login.casefold() in logins),
+                tuple(k for k in plan.scans if d.login.casefold() in plan.members(k)),
                 removable(d, plan.fixed),
             )
             for d in due
@@ -119,8 +119,7 @@ class Canceller:
         fresh: dict[str, list[Seat]] = {d.login.casefold(): [] for d in due}
         failed: dict[str, str] = {}
         for key, scan in plan.scans.items():
-            members = {g.login.casefold() for g in scan.seats}
-            wanted = [k for k in fresh if k in members]
+            wanted = [k for k in fresh if k in plan.members(key)]
             if not wanted:
                 continue
             if budget.recheck_by_list(len(wanted), scan.pages):
@@ -184,27 +183,23 @@ class Canceller:
     def send(self, scope: str, logins: list[str]) -> dict[str, tuple[str, str]]:
         """Cancel ``logins`` in ``scope`` in chunks: each login's (outcome, detail)."""
         outcomes: dict[str, tuple[str, str]] = {}
-        for start in range(0, len(logins), budget.CHUNK):
-            self._send(scope, logins[start : start + budget.CHUNK], outcomes)
+        for chunk in chunks(logins):
+            for batch, answer in halving(
+                lambda names: self.github.cancel_seats(scope, names), chunk, scope=scope
+            ):
+                if isinstance(answer, GitHubError):
+                    unsure = isinstance(answer, GitHubUnavailableError)
+                    outcomes.update(
+                        (n, (UNSURE if unsure else REFUSED, str(answer))) for n in batch
+                    )
+                else:
+                    self._accepted(scope, batch, answer, outcomes)
         return outcomes
 
-    def _send(self, scope: str, chunk: list[str], outcomes: dict[str, tuple[str, str]]) -> None:
-        try:
-            count = self.github.cancel_seats(scope, chunk)
-        except GitHubUnprocessableError as exc:
-            if len(chunk) > 1:  # find the refused names in halves, not one at a time
-                log.warning("org.cancel_batch_refused", org=scope, size=len(chunk), error=str(exc))
-                half = len(chunk) // 2
-                self._send(scope, chunk[:half], outcomes)
-                self._send(scope, chunk[half:], outcomes)
-                return
-            outcomes[chunk[0]] = (REFUSED, str(exc))
-            return
-        except GitHubError as exc:
-            unsure = isinstance(exc, GitHubUnavailableError)
-            for login in chunk:
-                outcomes[login] = (UNSURE if unsure else REFUSED, str(exc))
-            return
+    def _accepted(
+        self, scope: str, chunk: list[str], count: int, outcomes: dict[str, tuple[str, str]]
+    ) -> None:
+        """GitHub took the request: trust its count, or re-read each user when it is short."""
         for login in chunk:  # first, before anything else can fail: who GitHub accepted
             log.info("seat.cancel_accepted", org=scope, login=login, asked=len(chunk), count=count)
         if count >= len(chunk):

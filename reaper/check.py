@@ -6,8 +6,8 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackClientError
 
+from reaper.app import github_client
 from reaper.errors import ReaperError
-from reaper.github import GitHubClient
 from reaper.github.preflight import preflight, preflight_enterprise
 from reaper.slack.transport import SlackCallError, call, web_client, webhook_client
 from reaper.store import SqlStore
@@ -47,14 +47,7 @@ def run_checks(settings: Settings, out: TextIO) -> int:
 
 def github_checks(settings: Settings) -> list[tuple[bool, str]]:
     """Preflight every org and the enterprise: (ready, one line saying so or what is wrong)."""
-    client = GitHubClient(
-        base_url=settings.github_api_url,
-        token=settings.github_token.get_secret_value(),
-        api_version=settings.github_api_version,
-        timeout=settings.github_timeout_seconds,
-        max_attempts=min(settings.github_max_attempts, 2),
-        max_wait=min(settings.github_max_wait_seconds, 30),
-    )
+    client = github_client(settings, max_attempts=2, max_wait=30)
     results = []
     with client:
         for org in settings.github_orgs:

@@ -48,6 +48,7 @@ class Plan:
     fixed: dict[str, str] = field(default_factory=dict)
     complete: bool = True
     audit: list[AuditEntry] = field(default_factory=list)
+    _members: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def cancels(self) -> list[Decision]:
         """The persons this plan would cancel."""
@@ -58,6 +59,12 @@ class Plan:
         self.decisions = [
             keep(d, reason) if d.action is Action.CANCEL else d for d in self.decisions
         ]
+
+    def members(self, key: str) -> frozenset[str]:
+        """The persons (casefolded logins) the list read from scope ``key`` holds."""
+        if key not in self._members:
+            self._members[key] = frozenset(g.login.casefold() for g in self.scans[key].seats)
+        return self._members[key]
 
     def bad_seats(self, section: str) -> int:
         """Unreadable records of the list read for a report section."""

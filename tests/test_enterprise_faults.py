@@ -138,3 +138,50 @@ def test_a_lost_enterprise_cancel_is_reconciled(
     assert [e.login for e in outcome.report.entries("cancelled")] == ["gone-gus"]
     member = [r for r in corp.requests if r.path == "/enterprises/corp/members/gone-gus/copilot"]
     assert member
+
+
+def test_a_flag_follows_its_person_without_a_new_grace_period(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Reported under another org once a grant there appears, the flag moves but keeps its date."""
+    sim.add_org("other")
+    grant(sim, clock, "other", "roam")
+    reaper = Reaper(sim, clock, tmp_path, overrides={"github_orgs": ["acme", "other"]})
+    assert reaper.run().ok
+    (before,) = reaper.flags().values()
+    assert before.org == "other"
+    clock.advance(days=3)
+    # Now also granted by acme, listed first in the settings; last used longer ago there.
+    grant(sim, clock, "acme", "roam", idle=50)
+    moved = reaper.run()
+    assert moved.report.totals.newly_flagged == 0
+    (after,) = reaper.flags().values()
+    assert (after.org, after.flagged_at, after.warned_at, after.due_at) == (
+        "acme",
+        before.flagged_at,
+        before.warned_at,
+        before.due_at,
+    )
+    clock.advance(days=5)  # past the due date promised on the first day
+    assert reaper.run().report.totals.cancelled == 1
+    assert sorted(login for batch in reaper.cancel_requests() for login in batch) == [
+        "roam",
+        "roam",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("activity", "flagged"), [("last_activity", 1), ("last_activity_or_authentication", 0)]
+)
+def test_a_recent_sign_in_counts_only_when_asked(
+    sim: Simulator, clock: FakeClock, tmp_path: Path, activity: str, flagged: int
+) -> None:
+    """REAPER_ACTIVITY: a sign-in yesterday after 45 idle days counts as use only when asked."""
+    grant(sim, clock, "acme", "signin")
+    record = sim.seat("acme", "signin")
+    assert record is not None
+    sim.remove_seat("acme", "signin")
+    record["last_authenticated_at"] = (clock.now - DAY).isoformat()
+    sim.add_raw_seat("acme", record)
+    reaper = Reaper(sim, clock, tmp_path, overrides={"activity": activity, "dry_run": True})
+    assert reaper.run().report.totals.newly_flagged == flagged

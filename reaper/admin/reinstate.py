@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from reaper.admin.seating import Seating, chunks, give_chunk
+from reaper.admin.seating import Seating, give_chunk
 from reaper.app import github_client, utc_now
 from reaper.domain import enterprise_scope, scope_label
 from reaper.errors import ReaperError
+from reaper.github.batches import chunks
 from reaper.logs import get_logger
 from reaper.redact import scrub
 from reaper.store import AuditEntry, Exemption, SqlStore, default_holder

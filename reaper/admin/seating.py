@@ -1,11 +1,9 @@
 """Giving seats back on GitHub: who got one, and who GitHub refused and why.
 
-Usernames go at most ``CHUNK`` a request. GitHub answers a request naming one user it will
-not seat with 422 for the whole request, so a refused request is split in halves until the
-refused names stand alone: a few refused people among a hundred cost a few requests each,
-not a hundred. When GitHub says it created fewer seats than asked (someone already had one,
-or was skipped without a word), each of those users is read again to learn who really
-holds a live seat now.
+Usernames go as ``reaper.github.batches`` sends them: at most ``CHUNK`` a request, a refused
+request split in halves until the refused names stand alone. When GitHub says it created
+fewer seats than asked (someone already had one, or was skipped without a word), each of
+those users is read again to learn who really holds a live seat now.
 """
 
 from __future__ import annotations
@@ -13,13 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reaper.errors import GitHubNotFoundError, GitHubUnprocessableError
+from reaper.errors import GitHubError, GitHubNotFoundError, GitHubUnprocessableError
+from reaper.github.batches import halving
 
 if TYPE_CHECKING:
     from reaper.github import GitHubClient
-
-#: At most this many usernames in one request.
-CHUNK = 100
 
 
 @dataclass
@@ -29,39 +25,28 @@ class Seating:
     seated: list[str] = field(default_factory=list)
     refused: dict[str, str] = field(default_factory=dict)  # login: GitHub's reason
 
-    def merge(self, other: Seating) -> None:
-        """Add another request's outcome to this one."""
-        self.seated += other.seated
-        self.refused.update(other.refused)
-
-
-def chunks(logins: list[str]) -> list[list[str]]:
-    """``logins`` cut into requests of at most ``CHUNK`` usernames."""
-    return [logins[start : start + CHUNK] for start in range(0, len(logins), CHUNK)]
-
 
 def give_chunk(client: GitHubClient, scope: str, logins: list[str]) -> Seating:
     """One request for ``logins`` (at most ``CHUNK``), split in halves when GitHub refuses it.
 
-    Errors other than a refusal (the token, GitHub unavailable, an unreadable answer)
-    propagate: the caller has recorded the chunks before, and stops.
+    A refused name, or every name of a scope GitHub does not know (404), is refused. Other
+    errors (the token, GitHub unavailable, an unreadable answer) propagate: the caller has
+    recorded the chunks before, and stops.
     """
-    try:
-        created = client.add_seats(scope, logins)
-    except GitHubUnprocessableError as exc:
-        if len(logins) == 1:
-            return Seating(refused={logins[0]: github_reason(exc)})
-        half = len(logins) // 2
-        outcome = give_chunk(client, scope, logins[:half])
-        outcome.merge(give_chunk(client, scope, logins[half:]))
-        return outcome
-    except GitHubNotFoundError as exc:
-        # The org or enterprise is unknown to GitHub or hidden from the token: nobody here
-        # can be seated there, whoever they are.
-        return Seating(refused=dict.fromkeys(logins, github_reason(exc)))
-    if created >= len(logins):
-        return Seating(seated=list(logins))
-    return reread(client, scope, logins, created)
+    outcome = Seating()
+    for batch, answer in halving(lambda names: client.add_seats(scope, names), logins, scope=scope):
+        if isinstance(answer, GitHubUnprocessableError | GitHubNotFoundError):
+            # 404: the org or enterprise is unknown or hidden from the token: nobody is seated.
+            outcome.refused.update(dict.fromkeys(batch, github_reason(answer)))
+        elif isinstance(answer, GitHubError):
+            raise answer
+        elif answer >= len(batch):
+            outcome.seated += batch
+        else:
+            reread_outcome = reread(client, scope, batch, answer)
+            outcome.seated += reread_outcome.seated
+            outcome.refused.update(reread_outcome.refused)
+    return outcome
 
 
 def reread(client: GitHubClient, scope: str, logins: list[str], created: int) -> Seating:
