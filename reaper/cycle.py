@@ -51,6 +51,8 @@ log = get_logger(__name__)
 
 # A flag is dropped for these; the report lists only the reactivated ones.
 _DROPS_FLAG = {Action.UNFLAG, Action.FORGET, Action.PENDING, Action.EXEMPT}
+# A flag is neither dropped nor moved for these.
+_KEEPS_FLAG_AS_IS = {Action.CANCEL, Action.WAITING}
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,7 +259,7 @@ class Cycle:
                 event = "seat.reactivated" if d.action is Action.UNFLAG else "flag.dropped"
                 audit.append(AuditEntry(now, org, d.login, event, d.reason))
                 log.info(event, org=org, login=d.login, reason=d.reason)
-            elif d.flag is not None and d.flag.org != org and d.action is not Action.CANCEL:
+            elif d.flag is not None and d.flag.org != org and d.action not in _KEEPS_FLAG_AS_IS:
                 removed.append(d.flag)  # the person is reported elsewhere now: the flag follows
                 added.append(replace(d.flag, org=org))
             if d.action is Action.CANCEL and self.dry_run:
@@ -265,8 +267,13 @@ class Cycle:
             elif d.action is Action.NEEDS_PERSON:
                 teams = d.person.teams if d.person else ()
                 log.info("seat.needs_person", org=org, login=d.login, teams=list(teams))
+            elif d.action is Action.WAITING:
+                log.info("seat.waiting", org=org, login=d.login, reason=d.reason)
         scans = [(key, scan.records, now) for key, scan in plan.scans.items()]
-        self._write(add=added, remove=removed, audit=audit, scans=scans)
+        held, not_held = plan.held_changes
+        self._write(
+            add=added, remove=removed, audit=audit, scans=scans, held=held, not_held=not_held
+        )
 
     def _list(self, decisions: list[Decision], result: OrgReport) -> None:
         result.idle_days = [
@@ -288,6 +295,8 @@ class Cycle:
                 result.reactivated.append(Entry.of(d))
             elif d.action is Action.NEEDS_PERSON:
                 result.needs_person.append(Entry.of(d))
+            elif d.action is Action.WAITING:
+                result.waiting.append(Entry.of(d))
 
     def _write(
         self,
@@ -296,11 +305,18 @@ class Cycle:
         remove: list[Flag] | None = None,
         audit: list[AuditEntry] | None = None,
         scans: list[tuple[str, int, datetime]] | None = None,
+        held: list[tuple[str, str]] | None = None,
+        not_held: list[tuple[str, str]] | None = None,
     ) -> None:
         """The dry-run gate for state: a dry run writes nothing at all."""
         if not self.dry_run:
             self.store.commit(
-                add=add or [], remove=remove or [], audit=audit or [], scans=scans or []
+                add=add or [],
+                remove=remove or [],
+                audit=audit or [],
+                scans=scans or [],
+                held=held or [],
+                not_held=not_held or [],
             )
 
     # -- report ---------------------------------------------------------------------------

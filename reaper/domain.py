@@ -128,6 +128,7 @@ class Action(enum.StrEnum):
     CANCEL = "cancel"  # flagged, idle past the due date: cancel the seat
     NEEDS_PERSON = "needs_person"  # due, but granted through a team: a person must act
     FORGET = "forget"  # flagged seat no longer in the list
+    WAITING = "waiting"  # a grant's list was not read completely: nothing changes this cycle
 
 
 @dataclass(frozen=True, slots=True)

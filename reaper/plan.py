@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reaper.cancel import keep
+from reaper.completeness import View, changes, remembered_now, waiting_reason
 from reaper.domain import Action, Decision, Flag, Person, Seat, enterprise_scope, scope_label
 from reaper.errors import GitHubError
 from reaper.github import OrgScan, scan_org
@@ -47,6 +48,8 @@ class Plan:
     scans: dict[str, OrgScan] = field(default_factory=dict)
     fixed: dict[str, str] = field(default_factory=dict)
     complete: bool = True
+    unread: dict[str, str] = field(default_factory=dict)  # lists not read completely: why
+    held_changes: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
     audit: list[AuditEntry] = field(default_factory=list)
     _members: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
@@ -111,12 +114,18 @@ class Planner:
         self._decide(plan, now)
         return plan
 
+    @property
+    def _remembers(self) -> bool:
+        """Where persons hold grants is remembered when more than one list is read."""
+        return len(self.orgs) + (self.enterprise is not None) > 1
+
     # -- reading ----------------------------------------------------------------------------
 
     def _read(self, plan: Plan, key: str, now: datetime) -> None:
         result = plan.reports[key]
         if self.overdue(result):
             plan.complete = False
+            plan.unread[key] = "the cycle ran out of time"
             return
         scan = scan_org(self.github, key, sleep=self.sleep)
         for bad in scan.bad:
@@ -154,6 +163,7 @@ class Planner:
         preflight: bool = False,
     ) -> None:
         plan.complete = False
+        plan.unread[key] = error
         result = plan.reports[key]
         if preflight:
             log.error("org.preflight_failed", org=key, problem=error)
@@ -169,23 +179,34 @@ class Planner:
         persons = self._persons(plan.scans.values(), plan.reports)
         flags = self._flags(persons, plan.reports)
         kept = self.store.exemptions(now)
+        view = View.of(plan.scans, plan.unread)
+        remembered = self.store.grant_scopes() if self._remembers else {}
         # A person with an unreadable record is never acted on, and keeps any flag.
         unreadable = {b.login.casefold() for s in plan.scans.values() for b in s.bad if b.login}
         for key in unreadable:
             persons.pop(key, None)
             flags.pop(key, None)
+        if self._remembers:
+            held = remembered_now(view, persons, remembered)
+            held.update((k, remembered[k]) for k in unreadable if k in remembered)
+            plan.held_changes = changes(remembered, held)
         for key, person in persons.items():
             exemption = kept.get(key)
+            flag = flags.pop(key, None)
+            # Every scope known to hold a grant of theirs: now, earlier, where the flag is.
+            scopes = [g.org for g in person.grants] + sorted(remembered.get(key, ()))
+            missing = view.missing([*scopes, flag.org] if flag else scopes)
             plan.decisions.append(
                 decide_person(
                     person,
-                    flags.pop(key, None),
+                    flag,
                     now,
                     self.policy,
                     exempt_until=(exemption.until, f"{exemption.reason} ({exemption.by})")
                     if exemption
                     else None,
                     fixed=plan.fixed,
+                    waiting=waiting_reason(missing) if missing else None,
                 )
             )
         gone = [flag for flag in flags.values() if flag.org in plan.reports]

@@ -83,13 +83,15 @@ def decide_person(
     *,
     exempt_until: tuple[datetime, str] | None = None,
     fixed: Mapping[str, str] | None = None,
+    waiting: str | None = None,
 ) -> Decision:
     """Decide what happens to one person this cycle, over every grant they hold.
 
     A person is idle only when every grant is idle. ``exempt_until`` (until, why) leaves a
     person alone who was given a seat back or asked to keep it. ``fixed`` maps the scopes
     where seats cannot be cancelled per user (an org assigning every member) to why; a due
-    person with no grant that can be removed per user needs a person.
+    person with no grant that can be removed per user needs a person. ``waiting`` says why
+    the cycle does not see every grant of the person: then nothing about them changes.
     """
     reference = policy.reference_at(person)
     idle = idle_days(reference, now)
@@ -99,6 +101,8 @@ def decide_person(
         org = person.home
         return Decision(org, person.login, action, reason, seat, flag, idle, due_at, person)
 
+    if waiting is not None:
+        return decision(Action.WAITING, waiting, flag.due_at if flag else None)
     live = person.live
     if not live:
         dates = sorted({str(g.pending_cancellation_date) for g in person.grants})

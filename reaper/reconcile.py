@@ -30,10 +30,11 @@ def reconcile(
 ) -> int:
     """Resolve every open cancel intent from a fresh read of its seat; return how many.
 
-    Cancelled (pending, or the seat is gone): the flag goes, ``seat.cancelled`` is audited
-    with when it was learnt, and the report lists it. Still active: the intent closes as
-    not cancelled and the flag stays, so the policy decides again. A seat that cannot be
-    read keeps its intent open for the next cycle.
+    Cancelled (pending, or the seat is gone): ``seat.cancelled`` is audited with when it was
+    learnt, and the report lists it. Still active: the intent closes as not cancelled. Either
+    way the flag stays for the cycle to decide on the person's every grant: it goes once no
+    grant is left, and stays, with its due date, for a grant another scope or a team still
+    holds. A seat that cannot be read keeps its intent open for the next cycle.
     """
     resolved = 0
     intents = store.unresolved_intents()
@@ -52,8 +53,7 @@ def reconcile(
         if verdict is None:
             log.warning("cancel.unresolved", org=intent.org, login=intent.login)
             continue
-        flag = flags.pop(intent.login.casefold(), None) if verdict else None
-        _record(store, intent, flag, now, report, cancelled=verdict)
+        _record(store, intent, flags.get(intent.login.casefold()), now, report, cancelled=verdict)
         resolved += 1
     return resolved
 
@@ -76,7 +76,6 @@ def _record(
         reason = f"cancel sent {sent} did not take effect (re-read {learnt}); flag kept"
         event, outcome = "cancel.not_applied", "not cancelled"
     store.commit(
-        remove=[flag] if cancelled and flag is not None else [],
         audit=[AuditEntry(now, intent.org, intent.login, event, reason)],
         close_intents=[(intent.org, intent.login, outcome)],
         close_at=now,

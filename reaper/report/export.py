@@ -32,7 +32,7 @@ CSV_COLUMNS = (
     "saved",
 )
 #: Every list of the report, in the order the CSV and the JSON give them.
-ALL_LISTS = ("flagged", "cancelled", "reactivated", "needs_person", "in_grace")
+ALL_LISTS = ("flagged", "cancelled", "reactivated", "needs_person", "in_grace", "waiting")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 

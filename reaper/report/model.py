@@ -26,6 +26,7 @@ class Counts:
     already_pending: int = 0
     needs_person: int = 0
     errors: int = 0
+    waiting: int = 0  # persons with a grant in a list not read completely: decided later
 
     def __add__(self, other: Counts) -> Counts:
         """Sum two sets of counts."""
@@ -108,6 +109,7 @@ class OrgReport:
     reactivated: list[Entry] = field(default_factory=list)
     needs_person: list[Entry] = field(default_factory=list)
     in_grace: list[Entry] = field(default_factory=list)  # flagged earlier, still waiting
+    waiting: list[Entry] = field(default_factory=list)  # not decided: a list was not read
     idle_days: list[int] = field(default_factory=list)  # of every readable, non-pending seat
     errors: list[str] = field(default_factory=list)
     failed: bool = False
@@ -156,6 +158,8 @@ class OrgReport:
                     counts.exempt += 1
                 case Action.PENDING:
                     counts.already_pending += 1
+                case Action.WAITING:
+                    counts.waiting += 1
                 case Action.FORGET:
                     pass
 

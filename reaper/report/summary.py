@@ -31,6 +31,7 @@ LISTS: tuple[tuple[str, str, str], ...] = (
     ("cancelled", "Cancelled", "Would be cancelled"),
     ("reactivated", "Reactivated", "Reactivated"),
     ("needs_person", "Needs a person", "Needs a person"),
+    ("waiting", "Waiting for a complete view", "Waiting for a complete view"),
 )
 
 #: How an admin gives back a seat cancelled by mistake (``reaper reinstate``).
@@ -170,7 +171,7 @@ def count_items(report: CycleReport) -> list[tuple[str, int]]:
         ("already pending", totals.already_pending),
         ("needing a person", totals.needs_person),
         ("errors", totals.errors),
-    ]
+    ] + ([("waiting for a complete view", totals.waiting)] if totals.waiting else [])
 
 
 def date(value: datetime | None) -> str:

@@ -27,6 +27,7 @@ LISTS = (
     ("cancelled", "Cancelled (every grant removed; a seat is saved when the last one goes)"),
     ("reactivated", "Reactivated (used again: flag removed)"),
     ("needs_person", "Needs a person (granted through a team: remove them from every team named)"),
+    ("waiting", "Waiting for a complete view (nothing changes for them until every list reads)"),
 )
 
 

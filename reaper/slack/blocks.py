@@ -64,6 +64,7 @@ HINTS = {
     "cancelled": "every grant removed; a seat is saved when the person's last grant goes",
     "reactivated": "used Copilot again, flag removed",
     "needs_person": "due, but granted through a team: remove them from every team named",
+    "waiting": "also granted where a list could not be read: nothing changes until it reads",
 }
 UNDO = f"{UNDO_PREFIX} `{REINSTATE}`"
 WEBHOOK_FULL_LIST = "in the messages that follow this one"

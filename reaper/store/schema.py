@@ -103,3 +103,12 @@ exemptions_table = sa.Table(
     sa.Column("by", sa.String(200), nullable=False),
     sa.Column("at", UTCDateTime(), nullable=False),
 )
+
+# Where each person held a grant when that scope's list was last read completely (both keys
+# case-folded): a person with a remembered grant in a scope not read this cycle waits.
+grant_scopes_table = sa.Table(
+    "grant_scopes",
+    metadata,
+    sa.Column("login_key", sa.String(100), primary_key=True),
+    sa.Column("scope", sa.String(150), primary_key=True),
+)

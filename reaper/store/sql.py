@@ -26,6 +26,7 @@ from reaper.store.schema import (
     audit_table,
     exemptions_table,
     flags_table,
+    grant_scopes_table,
     intents_table,
     lock_table,
     scans_table,
@@ -137,6 +138,8 @@ class SqlStore:
         close_at: datetime | None = None,
         scans: Iterable[tuple[str, int, datetime]] = (),
         exempt: Iterable[Exemption] = (),
+        held: Iterable[tuple[str, str]] = (),
+        not_held: Iterable[tuple[str, str]] = (),
     ) -> None:
         """Change flags, audit log, cancel intents, scans and exemptions in one transaction.
 
@@ -145,6 +148,8 @@ class SqlStore:
         are inserted, so one commit can settle an old intent and record a new one.
         ``scans`` holds (org, seats, scanned_at) of complete scans; each replaces the org's last.
         ``exempt`` holds exemptions; each replaces the person's (logins compared casefolded).
+        ``held`` and ``not_held`` hold (login, scope) pairs where a person now holds, or no
+        longer holds, a grant (see ``grant_scopes``).
         """
         added = [_flag_row(flag) for flag in add]
         removed = list(remove)
@@ -153,6 +158,8 @@ class SqlStore:
         closed = list(close_intents)
         scanned = list(scans)
         exemptions = {e.login.casefold(): _exemption_row(e) for e in exempt}
+        gained = [{"login_key": k.casefold(), "scope": s.casefold()} for k, s in held]
+        lost = [(k.casefold(), s.casefold()) for k, s in not_held]
         if closed and close_at is None:
             raise ValueError("close_intents needs close_at")
         with self._connect() as conn:
@@ -190,6 +197,21 @@ class SqlStore:
                     )
                 )
                 conn.execute(sa.insert(exemptions_table), list(exemptions.values()))
+            table = grant_scopes_table
+            for key, scope in lost:
+                conn.execute(
+                    sa.delete(table).where(table.c.login_key == key, table.c.scope == scope)
+                )
+            if gained:
+                conn.execute(sa.insert(table), gained)
+
+    def grant_scopes(self) -> dict[str, frozenset[str]]:
+        """Where each person held a grant at the last complete read, case-folded (see 0004)."""
+        held: dict[str, set[str]] = {}
+        with self._connect() as conn:
+            for row in conn.execute(sa.select(grant_scopes_table)):
+                held.setdefault(row.login_key, set()).add(row.scope)
+        return {key: frozenset(scopes) for key, scopes in held.items()}
 
     def unresolved_intents(self, org: str | None = None) -> list[CancelIntent]:
         """Cancels sent but not yet confirmed, oldest first (of one org, or of all)."""
