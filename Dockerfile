@@ -80,6 +80,6 @@ WORKDIR /data
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
-    CMD ["python", "-m", "reaper.web"]
+    CMD ["python", "-m", "reaper.service.web"]
 ENTRYPOINT ["reaper"]
 CMD ["run"]

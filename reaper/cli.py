@@ -14,6 +14,7 @@ import sys
 from typing import TYPE_CHECKING
 
 from reaper import __version__
+from reaper.commands import EXIT_CONFIG, EXIT_FAILED, EXIT_OK, EXIT_SKIPPED  # noqa: F401  (re-exported)
 from reaper.errors import ConfigError, ReaperError, Terminated
 
 if TYPE_CHECKING:
@@ -21,12 +22,8 @@ if TYPE_CHECKING:
     from datetime import datetime
     from types import FrameType
 
-    from reaper.settings import Settings
+    from reaper.config.settings import Settings
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_CONFIG = 2
-EXIT_SKIPPED = 3  # another reaper holds the state store's lock: nothing was done
 EXIT_STOPPED = 128 + signal.SIGTERM  # 143; a stop by SIGINT gives 130
 STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
@@ -111,7 +108,7 @@ def _add_reinstate(commands: argparse._SubParsersAction[argparse.ArgumentParser]
 
 def _since(text: str) -> datetime:
     """``--since``: a date or an ISO datetime, else a usage error (exit 2)."""
-    from reaper.admin.audit import parse_since  # noqa: PLC0415  (after the signals)
+    from reaper.commands.audit import parse_since  # noqa: PLC0415
 
     try:
         return parse_since(text)
@@ -128,7 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = args.command
         return _command(args)
     except Terminated as stop:
-        from reaper.logs import get_logger  # noqa: PLC0415  (may arrive before any import)
+        from reaper.logs import get_logger  # noqa: PLC0415
 
         name = signal.Signals(stop.signum).name
         get_logger("reaper").info("reaper.stopped", command=command, signal=name)
@@ -136,11 +133,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _command(args: argparse.Namespace) -> int:
-    from reaper.logs import configure_logging, get_logger  # noqa: PLC0415  (after the signals)
+    from reaper.logs import configure_logging, get_logger  # noqa: PLC0415
 
     log = get_logger("reaper")
     if args.command == "demo":
-        from reaper.demo import run_demo  # noqa: PLC0415
+        from reaper.commands.demo import run_demo  # noqa: PLC0415
 
         return run_demo()
     try:
@@ -158,62 +155,43 @@ def _command(args: argparse.Namespace) -> int:
     configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
     log.info("config.loaded", command=args.command, **settings.describe())
     try:
-        if args.command == "run":
-            from reaper.service import serve  # noqa: PLC0415
-
-            return serve(settings)
-        if args.command == "report":
-            from reaper.preview import preview  # noqa: PLC0415
-
-            return preview(settings, args.fmt, sys.stdout)
-        if args.command == "check":
-            from reaper.check import run_checks  # noqa: PLC0415
-
-            return run_checks(settings, sys.stdout)
-        if args.command == "reinstate":
-            return _reinstate(settings, args)
-        if args.command == "audit":
-            from reaper.admin.audit import show_audit  # noqa: PLC0415
-
-            return show_audit(
-                settings, sys.stdout, since=args.since, login=args.login, fmt=args.fmt
-            )
-        return _once(settings)
+        return _verb(settings, args)
     except ReaperError as exc:
         log.error("reaper.failed", error=str(exc))
         return EXIT_FAILED
 
 
+def _verb(settings: Settings, args: argparse.Namespace) -> int:
+    """Hand over to the verb's module, imported only when that verb runs."""
+    if args.command == "run":
+        from reaper.commands.run import run  # noqa: PLC0415
+
+        return run(settings)
+    if args.command == "report":
+        from reaper.commands.report import preview  # noqa: PLC0415
+
+        return preview(settings, args.fmt, sys.stdout)
+    if args.command == "check":
+        from reaper.commands.check import check  # noqa: PLC0415
+
+        return check(settings, sys.stdout)
+    if args.command == "reinstate":
+        from reaper.commands.reinstate import reinstate_command  # noqa: PLC0415
+
+        return reinstate_command(settings, args, sys.stdout, sys.stderr)
+    if args.command == "audit":
+        from reaper.commands.audit import show_audit  # noqa: PLC0415
+
+        return show_audit(settings, sys.stdout, since=args.since, login=args.login, fmt=args.fmt)
+    from reaper.commands.once import once  # noqa: PLC0415
+
+    return once(settings)
+
+
 def _load() -> Settings:
-    from reaper.settings import load_settings  # noqa: PLC0415
+    from reaper.config import load_settings  # noqa: PLC0415
 
     return load_settings()
-
-
-def _reinstate(settings: Settings, args: argparse.Namespace) -> int:
-    from reaper.admin.reinstate import Ask, default_by, reinstate  # noqa: PLC0415
-
-    ask = Ask(
-        logins=tuple(args.logins),
-        reason=args.reason,
-        by=args.by or default_by(),
-        org=args.org,
-        enterprise=args.enterprise,
-        yes=args.yes,
-    )
-    return reinstate(settings, ask, sys.stdout, sys.stderr)
-
-
-def _once(settings: Settings) -> int:
-    from reaper.app import open_cycle  # noqa: PLC0415
-
-    # No process stays to answer buttons after `once`: its messages carry none.
-    settings = settings.model_copy(update={"slack_app_token": None})
-    with open_cycle(settings) as cycle:
-        outcome = cycle.run()
-    if outcome.skipped:
-        return EXIT_SKIPPED
-    return EXIT_OK if outcome.ok else EXIT_FAILED
 
 
 def entry() -> None:

@@ -21,7 +21,7 @@ from reaper.report.summary import Prices, savings
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from reaper.cycle import CycleOutcome
+    from reaper.cycle.orchestrator import CycleOutcome
     from reaper.github import GitHubClient
     from reaper.report.model import Counts
 

@@ -28,9 +28,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from reaper.app import open_cycle
-from reaper.domain import Flag
+from reaper.config.settings import Settings
+from reaper.core.domain import Flag
 from reaper.logs import configure_logging
-from reaper.settings import Settings
 from reaper.simulator import Simulator
 from reaper.store import SqlStore
 

@@ -67,7 +67,7 @@ podman image prune --force --filter "label=$STAGE_LABEL" >/dev/null
   fail "the build stage's image is still there"
 [[ "$(podman image inspect "$IMAGE" --format '{{.Config.User}}')" == "10001:10001" ]] ||
   fail "image does not run as 10001:10001"
-podman image inspect "$IMAGE" --format '{{.Config.Healthcheck}}' | grep -q 'reaper.web' ||
+podman image inspect "$IMAGE" --format '{{.Config.Healthcheck}}' | grep -q 'reaper.service.web' ||
   fail "the image lost its HEALTHCHECK"
 label() { podman image inspect "$IMAGE" --format "{{index .Config.Labels \"org.opencontainers.image.$1\"}}"; }
 [[ "$(label title)" == copilot-seat-reaper ]] || fail "OCI labels missing"

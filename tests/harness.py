@@ -7,14 +7,14 @@ from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from reaper.app import open_cycle
-from reaper.settings import Settings
+from reaper.config.settings import Settings
 from reaper.store import SqlStore
 from tests.conftest import GITHUB_TOKEN
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reaper.cycle import CycleOutcome
+    from reaper.cycle.orchestrator import CycleOutcome
     from reaper.simulator import Simulator
     from tests.conftest import FakeClock
 

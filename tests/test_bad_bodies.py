@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from reaper.domain import Flag
+from reaper.core.domain import Flag
 from reaper.github.bounded import MAX_BODY_BYTES
 from reaper.simulator import Fault
 from reaper.store import SqlStore

@@ -13,7 +13,7 @@ from tests.harness import DAY, Reaper
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reaper.cycle import CycleOutcome
+    from reaper.cycle.orchestrator import CycleOutcome
     from reaper.simulator import Simulator
     from tests.conftest import FakeClock
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reaper.domain import Flag
+from reaper.core.domain import Flag
 from reaper.store import SqlStore
 from tests.test_cli import REAPER, env_for
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from reaper.settings import Settings
+from reaper.config.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 VARIABLES = sorted(

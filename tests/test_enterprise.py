@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from reaper.domain import enterprise_scope
+from reaper.core.domain import enterprise_scope
 from reaper.report import Prices
 from reaper.report.export import report_dict
 from reaper.simulator import Simulator
@@ -17,7 +17,7 @@ from tests.harness import DAY, Reaper
 if TYPE_CHECKING:
     from pathlib import Path
 
-    from reaper.cycle import CycleOutcome
+    from reaper.cycle.orchestrator import CycleOutcome
     from reaper.simulator import RecordedRequest
     from tests.conftest import FakeClock
 

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reaper.domain import enterprise_scope
+from reaper.core.domain import enterprise_scope
 from reaper.store import CancelIntent, SqlStore
 from tests.harness import DAY, Reaper
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reaper.domain import BadSeat, Flag, Seat
+from reaper.core.domain import BadSeat, Flag, Seat
 from reaper.github import parse_seat
 from reaper.github.seats import EARLIEST, LATEST
 from reaper.simulator import Simulator
@@ -19,7 +19,7 @@ from tests.conftest import T0, FakeClock
 from tests.harness import Reaper
 
 if TYPE_CHECKING:
-    from reaper.cycle import CycleOutcome
+    from reaper.cycle.orchestrator import CycleOutcome
 
 VALID: dict[str, Any] = {
     "created_at": "2025-01-01T00:00:00Z",

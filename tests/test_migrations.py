@@ -13,7 +13,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from reaper.domain import Flag
+from reaper.core.domain import Flag
 from reaper.errors import StateStoreError
 from reaper.slack import ledger
 from reaper.slack.ledger import DmLedger

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from reaper.metrics import Metrics
-from reaper.service import run_one_cycle
+from reaper.service.scheduler import run_one_cycle
 from reaper.store import SqlStore
 from tests.harness import DAY, Reaper, idle_seat
 from tests.test_cli import REAPER, env_for, run
@@ -104,7 +104,7 @@ def test_a_skipped_slot_is_counted_in_the_metrics(
     store = SqlStore(reaper.state_url)
     try:
         with store.lock("other-host:42"):
-            run_one_cycle(reaper.settings(), metrics)
+            run_one_cycle(reaper.config.settings(), metrics)
     finally:
         store.close()
     text = metrics.render().decode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from reaper.domain import Flag
+from reaper.core.domain import Flag
 from reaper.simulator import Fault
 from reaper.store import AuditEntry, CancelIntent, SqlStore
 from tests.conftest import GITHUB_TOKEN

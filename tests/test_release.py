@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reaper.app import github_client
-from reaper.domain import enterprise_scope
-from reaper.release import release_person
+from reaper.core.domain import enterprise_scope
+from reaper.cycle.release import release_person
 from reaper.store import SqlStore
 from tests.harness import DAY, Reaper
 
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def release(reaper: Reaper, login: str, **kw: object) -> tuple[bool, str]:
-    settings = reaper.settings()
+    settings = reaper.config.settings()
     store = SqlStore(settings.state_url)
     try:
         with github_client(settings, clock=reaper.clock, sleep=reaper.waits.append) as github:

@@ -7,9 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reaper.config_checks import cron_trigger
+from reaper.config.checks import cron_trigger
+from reaper.config.settings import load_settings
 from reaper.errors import ConfigError
-from reaper.settings import load_settings
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import pytest
 import sqlalchemy as sa
 
-from reaper.domain import Flag
+from reaper.core.domain import Flag
 from reaper.errors import StateStoreError
 from reaper.store import AuditEntry, CancelIntent, Exemption, SqlStore
 from reaper.store.schema import intents_table

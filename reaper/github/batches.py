@@ -3,14 +3,15 @@
 GitHub answers a request naming one user it will not act on with 422 for the whole
 request. Usernames therefore go at most ``CHUNK`` a request, and a refused request is split
 in halves until the refused names stand alone: a few refused people among a hundred cost a
-few requests each, not a hundred. Cancels (``reaper.cancel``) and reinstatements
-(``reaper.admin.seating``) both send this way.
+few requests each, not a hundred. Cancels (``reaper.cycle.cancel``) and reinstatements
+(``reaper.cycle.seating``) both send this way.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, TypeVar
 
+from reaper.core.budget import CHUNK
 from reaper.errors import GitHubError, GitHubUnprocessableError
 from reaper.logs import get_logger
 
@@ -19,7 +20,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-CHUNK = 100  # usernames per request: a refused request affects few people
 T = TypeVar("T")
 
 

@@ -1,6 +1,6 @@
 """HTTP access to GitHub's Copilot seat endpoints: headers, retries, rate limits, paging.
 
-The seat methods take a scope key (``reaper.domain``): an org's login, or
+The seat methods take a scope key (``reaper.core.domain``): an org's login, or
 ``enterprise:<slug>`` for the enterprise endpoints.
 """
 
@@ -18,7 +18,7 @@ import httpx
 import tenacity
 
 from reaper import __version__
-from reaper.domain import is_enterprise, scope_label, scope_name
+from reaper.core.domain import is_enterprise, scope_label, scope_name
 from reaper.errors import (
     BadResponseError,
     DeadlineExceededError,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reaper.domain import enterprise_scope
+from reaper.core.domain import enterprise_scope
 from reaper.errors import GitHubAuthError, GitHubError, GitHubNotFoundError
 
 if TYPE_CHECKING:

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
-from reaper.domain import BadSeat, Seat, is_enterprise
+from reaper.core.domain import BadSeat, Seat, is_enterprise
 from reaper.errors import GitHubError
 from reaper.logs import get_logger
 

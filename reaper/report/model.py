@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from datetime import datetime  # noqa: TC003  (dataclass fields are resolved at runtime)
 from typing import Self
 
-from reaper.domain import Action, Decision
+from reaper.core.domain import Action, Decision
 
 
 @dataclass(slots=True)

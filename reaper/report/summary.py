@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reaper.domain import scope_label
+from reaper.core.domain import scope_label
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable

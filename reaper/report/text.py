@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reaper.domain import scope_label
+from reaper.core.domain import scope_label
 from reaper.report.summary import (
     REINSTATE,
     UNDO_PREFIX,

@@ -49,7 +49,7 @@ class Simulator(SlackSide):
     to GitHub in benchmarks. Requests wait in parallel, holding no lock; Slack is not delayed.
 
     Seats live in a scope: an org's login, or ``"enterprise:<slug>"`` for grants made at an
-    enterprise (``reaper.domain.enterprise_scope``). Every seat method takes either.
+    enterprise (``reaper.core.domain.enterprise_scope``). Every seat method takes either.
     """
 
     def __init__(

@@ -14,7 +14,7 @@ import copy
 import re
 from typing import TYPE_CHECKING, Any
 
-from reaper.domain import enterprise_scope
+from reaper.core.domain import enterprise_scope
 from reaper.simulator import github_objects as objects
 from reaper.simulator.github_http import (
     REST_DOCS,

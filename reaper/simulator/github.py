@@ -12,7 +12,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from reaper.domain import is_enterprise, scope_name
+from reaper.core.domain import is_enterprise, scope_name
 from reaper.simulator import enterprise as enterprise_api
 from reaper.simulator import github_objects as objects
 from reaper.simulator.github_http import (

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from reaper.domain import scope_label
+from reaper.core.domain import scope_label
 from reaper.report.summary import (
     LISTS,
     REINSTATE,

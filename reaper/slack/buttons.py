@@ -5,7 +5,7 @@ encryption) under a key derived with HKDF from the bot token: the value is opaqu
 sees it, any change to it makes it unreadable, and it needs no table, so it works in a dry
 run without writing anything. What it seals (``Sealed``) says what the button asks for, about
 whom, and the flag or cancel it was made for (``stamp``), so a click on an old message is
-recognised; whoever clicks is still checked on the server side (``reaper.slack.who``).
+recognised; whoever clicks is still checked on the server side (``reaper.desk.who``).
 A new bot token makes older buttons unreadable: they are refused, and say so.
 """
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from reaper.domain import scope_label
+from reaper.core.domain import scope_label
 from reaper.report.summary import date
 from reaper.slack.blocks import SECTION_BUDGET, Rendered
 from reaper.slack.mrkdwn import (

@@ -52,8 +52,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from pathlib import Path
 
+    from reaper.config.settings import Settings
     from reaper.report.model import CycleReport
-    from reaper.settings import Settings
 
 log = get_logger(__name__)
 

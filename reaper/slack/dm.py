@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reaper.errors import StateStoreError
+from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
 from reaper.slack.blocks import Unwarned
@@ -27,7 +28,6 @@ from reaper.slack.buttons import epoch
 from reaper.slack.dm_text import KEEP_LABEL, RELEASE_LABEL, cancelled_message, flagged_message
 from reaper.slack.ledger import DmKey, DmLedger
 from reaper.slack.transport import SlackCallError, call
-from reaper.usermap import UserMapError, load_user_map
 
 if TYPE_CHECKING:
     from datetime import datetime

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from reaper.domain import scope_label
+from reaper.core.domain import scope_label
 from reaper.report.summary import date, days_ago, granted_by, no_activity, still_granted
 from reaper.slack.mrkdwn import context, escape, section
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.exc import SQLAlchemyError
 
-from reaper.domain import Flag
+from reaper.core.domain import Flag
 from reaper.errors import StateStoreError
 from reaper.redact import scrub
 from reaper.store.lock import LockInfo, acquire, mutex_for

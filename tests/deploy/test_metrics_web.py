@@ -8,10 +8,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reaper.cycle import CycleOutcome
+from reaper.cycle.orchestrator import CycleOutcome
 from reaper.metrics import Metrics
 from reaper.report import Counts, CycleReport, OrgReport
-from reaper.web import HealthServer, probe
+from reaper.service.web import HealthServer, probe
 from tests.conftest import T0
 from tests.deploy.test_service_http import metric
 
@@ -135,7 +135,7 @@ def test_probes_answer_503_with_the_reason(
 def test_the_image_healthcheck_probe_follows_healthz(
     server: tuple[HealthServer, dict[str, str | None]],
 ) -> None:
-    """`python -m reaper.web` (the image HEALTHCHECK) exits 0 on 200 and 1 otherwise."""
+    """`python -m reaper.service.web` (the image HEALTHCHECK) exits 0 on 200 and 1 otherwise."""
     http, state = server
     assert probe("/healthz", http.port) == 0
     state["live"] = "scheduler not running"

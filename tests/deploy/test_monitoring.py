@@ -17,7 +17,7 @@ import promql_parser
 import yaml
 
 from reaper.metrics import Metrics
-from reaper.web import HealthServer
+from reaper.service.web import HealthServer
 from tests.deploy.chart import FULLNAME, NAMESPACE, documents, one
 from tests.deploy.tools import CHART, ROOT
 

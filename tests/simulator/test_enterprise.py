@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 import pytest
 
-from reaper.domain import enterprise_scope
+from reaper.core.domain import enterprise_scope
 from reaper.simulator import Fault, Simulator
 
 from .support import NOW

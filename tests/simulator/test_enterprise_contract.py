@@ -13,7 +13,7 @@ import httpx
 import pytest
 from openapi_core.validation.response.exceptions import ResponseValidationError
 
-from reaper.domain import enterprise_scope
+from reaper.core.domain import enterprise_scope
 from reaper.errors import GitHubUnprocessableError
 from reaper.github import GitHubClient
 from reaper.simulator import Simulator

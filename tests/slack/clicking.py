@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from reaper.desk.socket import SocketLink
 from reaper.metrics import Metrics
-from reaper.slack.socket import SocketLink
 from reaper.store import SqlStore
 from tests.deploy.test_service_http import metric
 from tests.harness import Reaper
@@ -92,7 +92,7 @@ class Listening:
 
 def listen(sim: Simulator, reaper: Reaper, clock: FakeClock) -> Listening:
     """Start a Socket Mode link for the reaper's settings and wait until it is connected."""
-    settings = reaper.settings()
+    settings = reaper.config.settings()
     metrics = Metrics(dry_run=settings.dry_run)
     link = SocketLink(
         settings,

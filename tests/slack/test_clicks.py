@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING
 import pytest
 from structlog.testing import capture_logs
 
-from reaper.slack.answer import Click
+from reaper.desk.answer import Click
+from reaper.desk.clicks import Desk
+from reaper.desk.interact import edited
+from reaper.desk.who import Admins, Resolver
 from reaper.slack.buttons import Sealer
-from reaper.slack.clicks import Desk
-from reaper.slack.interact import edited
 from reaper.slack.mrkdwn import section
 from reaper.slack.transport import web_client
-from reaper.slack.who import Admins, Resolver
 from reaper.store import SqlStore
 from tests.conftest import SLACK_BOT_TOKEN
 from tests.harness import idle_seat
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def desk_for(reaper: Reaper, clock: FakeClock) -> Desk:
-    settings = reaper.settings()
+    settings = reaper.config.settings()
     client = web_client(SLACK_BOT_TOKEN, settings.slack_api_url)
     return Desk(
         settings,

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from reaper.commands.report import CapturingNotifier
 from reaper.errors import SlackDeliveryError
-from reaper.preview import CapturingNotifier
 from reaper.report.model import CycleReport, Entry, OrgReport
 from reaper.simulator import Fault
 from reaper.slack.delivery import BotNotifier, LogNotifier, WebhookNotifier

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from reaper.usermap import UserMapError, load_user_map
+from reaper.identity.usermap import UserMapError, load_user_map
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -1,0 +1,120 @@
+"""Releasing one person's seat at their own request ("Release it now" in Slack).
+
+The person's consent stands in for the due date; everything else is the cycle's cancel path
+(``reaper.cycle.act``): every grant read right before, an intent stored per grant before any
+request, cancels per scope, one record, and the person counted as cancelled only when no
+grant is left. The caller holds the store's writer lock.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from reaper.core.domain import Action, BadSeat, Decision, Person, enterprise_scope, scope_label
+from reaper.core.policy import idle_days
+from reaper.cycle.act import record, send_all, settle, store_intents
+from reaper.cycle.cancel import Canceller, removable
+from reaper.cycle.plan import Plan
+from reaper.errors import BadResponseError
+from reaper.github import parse_seat
+from reaper.logs import get_logger
+from reaper.report import OrgReport
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
+
+    from reaper.core.domain import Seat
+    from reaper.core.policy import Policy
+    from reaper.github import GitHubClient
+    from reaper.store import SqlStore
+
+log = get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Released:
+    """What releasing did: ``done`` when the person holds no grant any more."""
+
+    done: bool
+    message: str
+
+
+def read_grants(
+    github: GitHubClient, orgs: list[str], enterprise: str | None, login: str
+) -> list[Seat]:
+    """Every grant of ``login`` in the configured scopes, read now (``GitHubError`` if not)."""
+    grants: list[Seat] = []
+    scopes = ([enterprise_scope(enterprise)] if enterprise else []) + list(orgs)
+    for scope in scopes:
+        if any(g.org.casefold() == scope.casefold() for g in grants):
+            continue  # the enterprise's answer already holds this org's grant
+        for record_ in github.get_grants(scope, login):
+            seat = parse_seat(scope, record_)
+            if isinstance(seat, BadSeat):
+                raise BadResponseError(f"the seat of {login} is unreadable: {seat.reason}")
+            grants.append(seat)
+    return grants
+
+
+def release_person(
+    github: GitHubClient,
+    store: SqlStore,
+    policy: Policy,
+    *,
+    orgs: list[str],
+    enterprise: str | None,
+    login: str,
+    by: str,
+    clock: Callable[[], datetime],
+    sleep: Callable[[float], None] = time.sleep,
+    max_cancellations: int = 1,
+) -> Released:
+    """Cancel every grant of ``login`` that can go per user, now, as the cycle would.
+
+    The blast-radius limit applies: with ``REAPER_MAX_CANCELLATIONS=0`` nothing is cancelled.
+    """
+    if max_cancellations < 1:
+        return Released(done=False, message="REAPER_MAX_CANCELLATIONS=0: no seat may be cancelled")
+    now = clock()
+    grants = read_grants(github, orgs, enterprise, login)
+    flags = store.flags_of(login)
+    flag = flags[0] if flags else None
+    home = flag.org if flag else next((g.org for g in grants), orgs[0] if orgs else "")
+    person = Person(login, tuple(grants), home)
+    if not person.live:
+        return Released(done=True, message=f"{login} holds no Copilot seat any more")
+    seat = max(person.grants, key=policy.used_at)
+    reason = f"released at the person's request ({by})"
+    idle = idle_days(policy.reference_at(person), now)
+    decision = Decision(home, login, Action.CANCEL, reason, seat, flag, idle, None, person)
+    scopes = removable(decision, {})
+    if not scopes:
+        teams = ", ".join(person.teams)
+        return Released(
+            done=False, message=f"{login}'s seat comes through team {teams}: an admin must act"
+        )
+    plan = Plan(reports={home: OrgReport(home)}, decisions=[decision])
+    if not store_intents(store, now, [decision], {login: scopes}, plan):
+        return Released(done=False, message="the state store failed; nothing was cancelled")
+    outcomes = send_all(Canceller(github, policy, clock, sleep), {login: scopes})
+    final = settle(decision, scopes, outcomes, plan)
+    record(
+        store,
+        clock(),
+        confirmed=[decision],
+        grants={login: scopes},
+        outcomes=outcomes,
+        final={login.casefold(): final},
+        plan=plan,
+    )
+    where = ", ".join(scope_label(s) for s in final.removed)
+    log.info("seat.released", login=login, by=by, removed=list(final.removed))
+    if final.action is Action.CANCEL:
+        return Released(done=True, message=f"{login}'s Copilot seat was released ({where})")
+    problems = "; ".join(plan.reports[home].errors) or final.reason
+    return Released(
+        done=False, message=f"{login}'s seat could not be released completely: {problems}"
+    )

@@ -1,0 +1,1 @@
+"""Who a GitHub login is, for direct messages: the user map file."""

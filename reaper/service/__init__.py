@@ -1,0 +1,1 @@
+"""The long-running service of ``reaper run``: the scheduler and the health/metrics server."""
