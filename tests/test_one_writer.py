@@ -104,7 +104,7 @@ def test_a_skipped_slot_is_counted_in_the_metrics(
     store = SqlStore(reaper.state_url)
     try:
         with store.lock("other-host:42"):
-            run_one_cycle(reaper.config.settings(), metrics)
+            run_one_cycle(reaper.settings(), metrics)
     finally:
         store.close()
     text = metrics.render().decode()

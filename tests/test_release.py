@@ -18,7 +18,7 @@ if TYPE_CHECKING:
 
 
 def release(reaper: Reaper, login: str, **kw: object) -> tuple[bool, str]:
-    settings = reaper.config.settings()
+    settings = reaper.settings()
     store = SqlStore(settings.state_url)
     try:
         with github_client(settings, clock=reaper.clock, sleep=reaper.waits.append) as github:

@@ -23,9 +23,9 @@ def test_service_cycle_survives_an_unreachable_store_and_recovers(
     reaper = Reaper(sim, clock, tmp_path)
     metrics = Metrics(dry_run=False)
     reaper.overrides = {"state_url": "postgresql://nobody@127.0.0.1:1/none"}
-    assert run_one_cycle(reaper.config.settings(), metrics) is False
+    assert run_one_cycle(reaper.settings(), metrics) is False
     reaper.overrides = {}
-    assert run_one_cycle(reaper.config.settings(), metrics) is True
+    assert run_one_cycle(reaper.settings(), metrics) is True
     rendered = metrics.render().decode()
     assert 'reaper_cycles_total{outcome="error"} 1.0' in rendered
     assert 'reaper_cycles_total{outcome="ok"} 1.0' in rendered

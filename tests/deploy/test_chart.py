@@ -217,7 +217,7 @@ def test_every_setting_of_the_reaper_is_a_chart_value() -> None:
     given = chart_settings(docs) - {"REAPER_SECRETS_DIR"}  # extraEnv in this value set
     missing = sorted(fields - given)
     assert not missing, (
-        f"settings without a chart value: {', '.join(missing)}; add each to reaper.config.settings "
+        f"settings without a chart value: {', '.join(missing)}; add each to reaper.settings "
         "(or reaper.secretSettings for a secret) in templates/_helpers.tpl, values.yaml, "
         "values.schema.json and the chart README"
     )
@@ -259,7 +259,7 @@ def owned_variables() -> list[str]:
     """The REAPER_* names the chart sets itself, read from its settings tables."""
     helpers = (CHART / "templates/_helpers.tpl").read_text()
     names: list[str] = []
-    for table in ("reaper.config.settings", "reaper.secretSettings"):
+    for table in ("reaper.settings", "reaper.secretSettings"):
         body = helpers.split(f'define "{table}"', 1)[1].split("{{- end }}", 1)[0]
         names += re.findall(r"^(REAPER_[A-Z0-9_]+):", body, re.MULTILINE)
     return sorted(set(names))

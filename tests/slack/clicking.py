@@ -92,7 +92,7 @@ class Listening:
 
 def listen(sim: Simulator, reaper: Reaper, clock: FakeClock) -> Listening:
     """Start a Socket Mode link for the reaper's settings and wait until it is connected."""
-    settings = reaper.config.settings()
+    settings = reaper.settings()
     metrics = Metrics(dry_run=settings.dry_run)
     link = SocketLink(
         settings,

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def desk_for(reaper: Reaper, clock: FakeClock) -> Desk:
-    settings = reaper.config.settings()
+    settings = reaper.settings()
     client = web_client(SLACK_BOT_TOKEN, settings.slack_api_url)
     return Desk(
         settings,

@@ -170,7 +170,7 @@ def test_unreadable_user_map_is_reported(
 ) -> None:
     """A user map broken under a running service is said in the report; the cycle goes on."""
     idle(sim, clock, "idle-ian")
-    settings = reaper.config.settings()  # valid at start-up
+    settings = reaper.settings()  # valid at start-up
     (tmp_path / "users.csv").write_text("login,email\nidle-ian\n")  # the ConfigMap changes
     with open_cycle(settings, clock=clock, sleep=reaper.waits.append) as cycle:
         assert cycle.run().ok
