@@ -22,9 +22,11 @@ SOURCE ?= $(shell git remote get-url origin 2>/dev/null | sed -E 's|^git@([^:]+)
 setup: $(UV)
 	$(UV) sync --frozen
 
+# ruff, then the import contracts of pyproject.toml: the folders are layers (README, Layout).
 lint: setup
 	$(UV) run --frozen ruff check .
 	$(UV) run --frozen ruff format --check .
+	$(UV) run --frozen lint-imports
 
 typecheck: setup
 	$(UV) run --frozen mypy

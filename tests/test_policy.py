@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from reaper.core.domain import Action, Flag, Person, Seat
-from reaper.core.policy import Policy, decide_person, decide_seat, forget_breach
+from reaper.core.limits import forget_breach
+from reaper.core.policy import Policy, decide_person, decide_seat
 
 NOW = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 DAY = timedelta(days=1)

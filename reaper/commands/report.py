@@ -16,9 +16,10 @@ from reaper.report.export import csv_text, report_dict
 from reaper.report.summary import Prices
 from reaper.report.table import render_table
 from reaper.slack.blocks import BOT_FULL_LIST, WEBHOOK_FULL_LIST, ReportStyle, render_report
+from reaper.slack.bot import DRY_RUN_DM_NOTE
 from reaper.slack.continued import render_continuations
-from reaper.slack.delivery import DRY_RUN_DM_NOTE, should_post
 from reaper.slack.dm_text import cancelled_message, flagged_message
+from reaper.slack.notifier import should_post
 
 if TYPE_CHECKING:
     from typing import TextIO

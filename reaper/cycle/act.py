@@ -11,7 +11,8 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Decision, scope_label
-from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, keep, removable
+from reaper.core.policy import keep
+from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, removable
 from reaper.errors import StateStoreError
 from reaper.logs import get_logger
 from reaper.store import AuditEntry, CancelIntent

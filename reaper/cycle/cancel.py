@@ -18,12 +18,12 @@ Only the orchestrator calls this, and only in a live run. Every cancel is accoun
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reaper.core import budget
 from reaper.core.domain import Action, BadSeat, Decision, Person, Seat, scope_label
-from reaper.core.policy import decide_person
+from reaper.core.policy import decide_person, keep
 from reaper.errors import GitHubError, GitHubUnavailableError
 from reaper.github import parse_seat, scan_org
 from reaper.github.batches import chunks, halving
@@ -40,11 +40,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 
 CANCELLED, NOT_CANCELLED, REFUSED, UNSURE = "cancelled", "not cancelled", "refused", "unsure"
-
-
-def keep(decision: Decision, reason: str) -> Decision:
-    """Turn a due decision into one that keeps the flag untouched."""
-    return replace(decision, action=Action.IN_GRACE, reason=reason)
 
 
 def is_cancelled(record: object, org: str) -> bool | None:

@@ -4,6 +4,11 @@ take the store's lock → reconcile open cancel intents → plan every org (pref
 decide → verify what would be forgotten) → check the blast-radius limits → act (the one
 dry-run gate) → remember → report → start the grace periods of the flags the report named.
 
+``Cycle`` keeps that order and the one dry-run gate for actions (``Cycle._carry_out``); its
+steps live beside it: ``plan`` reads and decides, ``act`` cancels, ``listing`` fills the
+report's lists, ``remember`` holds every write to the store behind the dry-run gate for
+state, and ``deliver`` sends the report and says how the cycle went (``CycleOutcome``).
+
 Crash safety follows from the order of writes: a cancel is only ever sent for a flag that
 was stored, and named in a delivered report, at least the grace period earlier; its intent
 is stored before the request and reconciled by the next cycle when the process dies before
@@ -14,28 +19,23 @@ never cancelled twice. A cycle that fails in any way is still reported.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from structlog.contextvars import bound_contextvars
 
-from reaper.core.domain import (
-    Action,
-    Decision,
-    Flag,
-    Seat,
-    enterprise_scope,
-    is_enterprise,
-    scope_label,
-)
-from reaper.core.policy import DAY, blast_radius
+from reaper.core.domain import Decision, Seat, enterprise_scope, is_enterprise, scope_label
+from reaper.core.limits import blast_radius
 from reaper.cycle.act import cancel_due
 from reaper.cycle.cancel import Canceller
+from reaper.cycle.deliver import CycleOutcome, finish
+from reaper.cycle.listing import list_plan
 from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
-from reaper.errors import ReaperError, SlackDeliveryError, StateStoreError
+from reaper.cycle.remember import Memory
+from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
-from reaper.report import CycleReport, Entry, OrgReport, render_text
+from reaper.report import CycleReport, OrgReport
 from reaper.store import AuditEntry
 
 if TYPE_CHECKING:
@@ -47,32 +47,9 @@ if TYPE_CHECKING:
     from reaper.slack import Notifier
     from reaper.store import SqlStore
 
+__all__ = ["Cycle", "CycleOutcome"]
+
 log = get_logger(__name__)
-
-# A flag is dropped for these; the report lists only the reactivated ones.
-_DROPS_FLAG = {Action.UNFLAG, Action.FORGET, Action.PENDING, Action.EXEMPT}
-# A flag is neither dropped nor moved for these.
-_KEEPS_FLAG_AS_IS = {Action.CANCEL, Action.WAITING}
-
-
-@dataclass(frozen=True, slots=True)
-class CycleOutcome:
-    """A finished cycle: its report, whether it reached its target, and why not.
-
-    ``skipped`` means another reaper held the lock and this one did nothing at all;
-    ``error`` names what stopped the cycle early (store down, unexpected error).
-    """
-
-    report: CycleReport
-    delivered: bool
-    delivery_error: str | None = None
-    skipped: bool = False
-    error: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        """Tell whether every org completed and the report was delivered."""
-        return self.delivered and not self.report.failed and self.error is None
 
 
 @dataclass
@@ -117,6 +94,11 @@ class Cycle:
         """The store opened for this run."""
         assert self._store is not None, "the store is opened by run()"
         return self._store
+
+    @property
+    def memory(self) -> Memory:
+        """The cycle's writes to the store, behind the dry-run gate for state."""
+        return Memory(self.store, self.policy, self.dry_run, self.clock)
 
     def run(self) -> CycleOutcome:
         """Run one cycle over every org under the lock, and report it whatever happens."""
@@ -187,7 +169,7 @@ class Cycle:
             self.sleep,
         )
         plan = planner.plan(now, reports)
-        self._write(audit=plan.audit)
+        self.memory.write(audit=plan.audit)
         return plan
 
     def _check_limits(self, plan: Plan, now: datetime) -> None:
@@ -214,12 +196,13 @@ class Cycle:
         for section in dict.fromkeys(d.org for d in cancels):
             plan.reports[section].fail(message, hold="blast_radius")
             message = "cancellations held by the blast-radius limit (see above)"
-            self._write(audit=[AuditEntry(now, section, None, "cancel.held", breach)])
+            self.memory.write(audit=[AuditEntry(now, section, None, "cancel.held", breach)])
         plan.hold_cancels("held by the blast-radius limit")
 
-    # -- act and remember -----------------------------------------------------------------
+    # -- act, remember and report --------------------------------------------------------
 
     def _carry_out(self, plan: Plan, now: datetime) -> None:
+        """Act on the plan (the one dry-run gate for actions), list it, and remember it."""
         if plan.cancels() and any(self._overdue(plan.reports[d.org]) for d in plan.cancels()):
             plan.hold_cancels("the cycle ran out of time")
         elif not self.dry_run:  # the one dry-run gate for actions
@@ -227,134 +210,22 @@ class Cycle:
                 self.github, self.policy, self.clock, self.sleep, self.rate_limit_reserve
             )
             cancel_due(plan, canceller, self.store, self.clock)
-        by_section: dict[str, list[Decision]] = {key: [] for key in plan.reports}
-        for d in plan.decisions:
-            by_section.setdefault(d.org, []).append(d)
-        for key, decisions in by_section.items():
-            if key in plan.scans or decisions:
-                plan.reports.setdefault(key, OrgReport(key))
-                plan.reports[key].tally(decisions, bad_seats=plan.bad_seats(key))
-                self._list(decisions, plan.reports[key])
+        list_plan(plan, self.policy, self.clock)
         try:
-            self._remember(plan.decisions, now, plan)
+            self.memory.remember(plan, now)
         except StateStoreError as exc:
             log.error("org.not_remembered", error=str(exc))
             for result in plan.reports.values():
                 result.fail(f"the state store failed, this cycle's changes were not saved: {exc}")
 
-    def _remember(self, decisions: list[Decision], now: datetime, plan: Plan) -> None:
-        """Store new flags, drop obsolete ones, and write the audit log, in one transaction."""
-        added, removed, audit = [], [], []
-        flagged = "seat.would_flag" if self.dry_run else "seat.flagged"
-        for d in decisions:
-            org = d.org
-            if d.action is Action.FLAG and d.person is not None:
-                added.append(
-                    Flag(org, d.login, now, self.policy.reference_at(d.person), None, None)
-                )
-                audit.append(AuditEntry(now, org, d.login, "seat.flagged", d.reason))
-                log.info(flagged, org=org, login=d.login, idle_days=d.idle_days)
-            elif d.action in _DROPS_FLAG and d.flag is not None:
-                removed.append(d.flag)
-                event = "seat.reactivated" if d.action is Action.UNFLAG else "flag.dropped"
-                audit.append(AuditEntry(now, org, d.login, event, d.reason))
-                log.info(event, org=org, login=d.login, reason=d.reason)
-            elif d.flag is not None and d.flag.org != org and d.action not in _KEEPS_FLAG_AS_IS:
-                removed.append(d.flag)  # the person is reported elsewhere now: the flag follows
-                added.append(replace(d.flag, org=org))
-            if d.action is Action.CANCEL and self.dry_run:
-                log.info("seat.would_cancel", org=org, login=d.login, idle_days=d.idle_days)
-            elif d.action is Action.NEEDS_PERSON:
-                teams = d.person.teams if d.person else ()
-                log.info("seat.needs_person", org=org, login=d.login, teams=list(teams))
-            elif d.action is Action.WAITING:
-                log.info("seat.waiting", org=org, login=d.login, reason=d.reason)
-        scans = [(key, scan.records, now) for key, scan in plan.scans.items()]
-        held, not_held = plan.held_changes
-        self._write(
-            add=added, remove=removed, audit=audit, scans=scans, held=held, not_held=not_held
-        )
-
-    def _list(self, decisions: list[Decision], result: OrgReport) -> None:
-        result.idle_days = [
-            d.idle_days
-            for d in decisions
-            if d.idle_days is not None and d.action is not Action.PENDING
-        ]
-        for d in decisions:
-            if d.action is Action.FLAG or (
-                d.action is Action.IN_GRACE and d.flag is not None and d.flag.warned_at is None
-            ):
-                due = d.due_at or self.clock() + self.policy.grace_days * DAY
-                result.flagged.append(replace(Entry.of(d), due_at=due))
-            elif d.action is Action.IN_GRACE:
-                result.in_grace.append(Entry.of(d))
-            elif d.action is Action.CANCEL:
-                result.cancelled.append(Entry.of(d))
-            elif d.action is Action.UNFLAG:
-                result.reactivated.append(Entry.of(d))
-            elif d.action is Action.NEEDS_PERSON:
-                result.needs_person.append(Entry.of(d))
-            elif d.action is Action.WAITING:
-                result.waiting.append(Entry.of(d))
-
-    def _write(
-        self,
-        *,
-        add: list[Flag] | None = None,
-        remove: list[Flag] | None = None,
-        audit: list[AuditEntry] | None = None,
-        scans: list[tuple[str, int, datetime]] | None = None,
-        held: list[tuple[str, str]] | None = None,
-        not_held: list[tuple[str, str]] | None = None,
-    ) -> None:
-        """The dry-run gate for state: a dry run writes nothing at all."""
-        if not self.dry_run:
-            self.store.commit(
-                add=add or [],
-                remove=remove or [],
-                audit=audit or [],
-                scans=scans or [],
-                held=held or [],
-                not_held=not_held or [],
-            )
-
-    # -- report ---------------------------------------------------------------------------
-
     def _finish(
         self, now: datetime, reports: dict[str, OrgReport], error: str | None
     ) -> CycleOutcome:
-        report = CycleReport(at=now, dry_run=self.dry_run, orgs=list(reports.values()))
-        outcome = self._outcome = self._deliver(report, error)
-        log.info(
-            "cycle.completed",
-            ok=outcome.ok,
-            delivered=outcome.delivered,
-            error=error,
-            failed_orgs=[org.org for org in report.orgs if org.failed],
-            **report.totals.as_dict(),
+        memory = self.memory if self._store is not None else None
+        self._outcome = finish(
+            now, reports, error, dry_run=self.dry_run, notifier=self.notifier, memory=memory
         )
-        return outcome
-
-    def _deliver(self, report: CycleReport, error: str | None) -> CycleOutcome:
-        try:
-            named = self.notifier.deliver(report)
-        except SlackDeliveryError as exc:
-            log.error(
-                "report.delivery_failed",
-                target=self.notifier.target,
-                error=str(exc),
-                report=render_text(report),
-            )
-            return CycleOutcome(report, delivered=False, delivery_error=str(exc), error=error)
-        log.info("report.delivered", target=self.notifier.target, named=len(named))
-        if not self.dry_run and named and self._store is not None:
-            try:
-                self.store.mark_warned(sorted(named), self.clock(), self.policy.grace_days * DAY)
-            except StateStoreError as exc:  # unwarned flags are named again next cycle
-                log.error("flag.warn_not_saved", error=str(exc))
-                error = error or str(exc)
-        return CycleOutcome(report, delivered=True, error=error)
+        return self._outcome
 
 
 def _failure(reports: dict[str, OrgReport], exc: BaseException) -> str:

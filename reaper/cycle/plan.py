@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 
 from reaper.core.completeness import View, changes, remembered_now, waiting_reason
 from reaper.core.domain import Action, Decision, Flag, Person, Seat, enterprise_scope, scope_label
-from reaper.core.policy import decide_person, forget_breach
-from reaper.cycle.cancel import keep
+from reaper.core.limits import forget_breach
+from reaper.core.policy import decide_person, keep
 from reaper.errors import GitHubError
 from reaper.github import OrgScan, scan_org
 from reaper.github.preflight import preflight, preflight_enterprise

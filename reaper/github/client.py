@@ -1,48 +1,31 @@
-"""HTTP access to GitHub's Copilot seat endpoints: headers, retries, rate limits, paging.
+"""GitHub's Copilot seat endpoints: seat lists followed page by page, grants, cancels, adds.
 
 The seat methods take a scope key (``reaper.core.domain``): an org's login, or
-``enterprise:<slug>`` for the enterprise endpoints.
+``enterprise:<slug>`` for the enterprise endpoints. Sending a request (authentication,
+pacing, retries, deadlines) is ``GitHubSession``'s part.
 """
 
 from __future__ import annotations
 
-import re
 import time
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import quote, urlsplit
 
-import httpx
-import tenacity
-
-from reaper import __version__
 from reaper.core.domain import is_enterprise, scope_label, scope_name
-from reaper.errors import (
-    BadResponseError,
-    DeadlineExceededError,
-    GitHubError,
-    GitHubNotFoundError,
-    GitHubUnavailableError,
-)
-from reaper.github.answers import RetryableError, json_body, message, path_of, raise_for
-from reaper.github.bounded import BodyTooLargeError, fetch
-from reaper.logs import get_logger
+from reaper.errors import BadResponseError, GitHubNotFoundError
+from reaper.github.answers import json_body
+from reaper.github.auth import BearerToken
+from reaper.github.session import GitHubSession
 
 if TYPE_CHECKING:
+    from collections import Counter
     from collections.abc import Callable, Iterator
 
-log = get_logger(__name__)
+    import httpx
 
 PER_PAGE = 100
-SECONDARY_LIMIT_WAIT = 60.0
-SECONDARY = object()  # a secondary rate limit: no header says how long to wait
-MUTATING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-MUTATION_SPACING = 1.0  # GitHub: at least a second between mutating requests
-_HEADER_NUMBER = re.compile(r"^[0-9]{1,15}$")  # rate-limit headers; anything else is ignored
-# Errors in what we send, not in the network: retrying cannot help (e.g. a newline in a token).
-_LOCAL_ERRORS = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.InvalidURL)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,46 +61,39 @@ class GitHubClient:
         clock: Callable[[], datetime] = _utc_now,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
-        if not token.isascii():
-            raise GitHubError("REAPER_GITHUB_TOKEN holds characters an HTTP header cannot carry")
-        try:
-            self._base = httpx.URL(base_url.rstrip("/") + "/")
-        except httpx.InvalidURL:
-            raise GitHubError("REAPER_GITHUB_API_URL is not a usable URL") from None
-        self._timeout = timeout
-        self._deadline: float | None = None
-        self._max_attempts = max_attempts
-        self._max_wait = max_wait
-        self._reserve = rate_limit_reserve
-        self._sleep = sleep
-        self._clock = clock
-        self._last_mutation: datetime | None = None
-        self._rate_limit_reset: float | None = None
-        self._http = httpx.Client(
-            base_url=self._base,
-            headers={
-                "Authorization": f"Bearer {token}",
-                "Accept": "application/vnd.github+json",
-                "X-GitHub-Api-Version": api_version,
-                "User-Agent": f"copilot-seat-reaper/{__version__}",
-            },
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+        self._session = GitHubSession(
+            base_url=base_url,
+            auth=BearerToken(token),
+            api_version=api_version,
+            timeout=timeout,
+            max_attempts=max_attempts,
+            max_wait=max_wait,
+            rate_limit_reserve=rate_limit_reserve,
+            sleep=sleep,
+            clock=clock,
             transport=transport,
-            follow_redirects=False,
         )
-        self.responses_by_status: Counter[int] = Counter()
-        self.rate_limit_remaining: int | None = None
+
+    @property
+    def responses_by_status(self) -> Counter[int]:
+        """How many answers GitHub gave, by HTTP status."""
+        return self._session.responses_by_status
+
+    @property
+    def rate_limit_remaining(self) -> int | None:
+        """The requests GitHub said are left this hour, or ``None`` when unknown."""
+        return self._session.limits.remaining
 
     def set_deadline(self, at_monotonic: float | None) -> None:
         """Refuse any request, and any wait, past ``at_monotonic`` (``time.monotonic``).
 
         Past it, requests raise ``DeadlineExceededError``; ``None`` lifts the deadline.
         """
-        self._deadline = at_monotonic
+        self._session.retry.deadline = at_monotonic
 
     def close(self) -> None:
         """Release the connection pool."""
-        self._http.close()
+        self._session.close()
 
     def __enter__(self) -> GitHubClient:
         return self
@@ -132,7 +108,7 @@ class GitHubClient:
         url: str | None = f"{_base(scope)}/copilot/billing/seats?per_page={per_page}"
         seen: set[str] = set()
         while url is not None:
-            response = self._request("GET", url)
+            response = self._session.request("GET", url)
             body = json_body(response)
             if not (
                 isinstance(body, dict)
@@ -166,7 +142,7 @@ class GitHubClient:
         """
         where = f"{login} in {scope_label(scope)}"
         try:
-            response = self._request(
+            response = self._session.request(
                 "GET", f"{_base(scope)}/members/{quote(login, safe='')}/copilot"
             )
         except GitHubNotFoundError:
@@ -198,7 +174,9 @@ class GitHubClient:
 
     def org_billing(self, org: str) -> dict[str, Any]:
         """Read ``org``'s Copilot subscription settings."""
-        body = json_body(self._request("GET", f"orgs/{quote(org, safe='')}/copilot/billing"))
+        body = json_body(
+            self._session.request("GET", f"orgs/{quote(org, safe='')}/copilot/billing")
+        )
         if not isinstance(body, dict):
             raise BadResponseError(f"Copilot settings of {org} are not an object")
         return body
@@ -206,7 +184,7 @@ class GitHubClient:
     # -- plumbing ------------------------------------------------------------------------
 
     def _selected_users(self, method: str, scope: str, logins: list[str], key: str) -> int:
-        response = self._request(
+        response = self._session.request(
             method,
             f"{_base(scope)}/copilot/billing/selected_users",
             json={"selected_usernames": logins},
@@ -222,144 +200,12 @@ class GitHubClient:
         link = response.links.get("next", {}).get("url")
         if not link:
             return None
-        target = urlsplit(link)
-        if (target.scheme, target.netloc) != (self._base.scheme, self._base.netloc.decode()):
+        target, base = urlsplit(link), self._session.base
+        if (target.scheme, target.netloc) != (base.scheme, base.netloc.decode()):
             raise BadResponseError("the next-page link points at another host")
         if link in seen:
             raise BadResponseError("the next-page link loops back to a page already read")
         return link
-
-    def _request(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        self._check_deadline(f"{method} {path_of(url)}")
-        self._pace(method)
-        retrying = tenacity.Retrying(
-            retry=tenacity.retry_if_exception_type(RetryableError),
-            stop=tenacity.stop_after_attempt(self._max_attempts),
-            wait=self._wait,
-            sleep=self._sleep,
-            reraise=True,
-        )
-        try:
-            return retrying(self._attempt, method, url, **kwargs)
-        except RetryableError as exc:
-            raise GitHubUnavailableError(
-                f"{method} {path_of(url)} failed after {self._max_attempts} attempts: {exc.reason}"
-            ) from None
-
-    def _pace(self, method: str) -> None:
-        """Keep the rate-limit reserve, and space mutating requests a second apart."""
-        remaining, reset = self.rate_limit_remaining, self._rate_limit_reset
-        if remaining is not None and reset is not None and remaining <= self._reserve:
-            wait = max(reset - self._clock().timestamp(), 0.0) + 1.0
-            self._pause(wait, f"rate-limit reserve reached ({remaining} requests left)")
-            self.rate_limit_remaining = None
-        if method in MUTATING:
-            if self._last_mutation is not None:
-                since = (self._clock() - self._last_mutation).total_seconds()
-                if since < MUTATION_SPACING:
-                    self._pause(MUTATION_SPACING - since, "spacing mutating requests")
-            self._last_mutation = self._clock()
-
-    def _pause(self, seconds: float, reason: str) -> None:
-        """Wait ``seconds``, or fail cleanly when that would exceed the longest allowed wait."""
-        if seconds > self._max_wait:
-            raise GitHubUnavailableError(
-                f"would wait {seconds:.0f}s ({reason}), more than "
-                f"REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
-            )
-        self._check_deadline(reason, seconds)
-        log.info("github.wait", reason=reason, wait_seconds=round(seconds, 2))
-        self._sleep(seconds)
-
-    def _check_deadline(self, what: str, wait: float = 0.0) -> None:
-        """Raise ``DeadlineExceededError`` when now (plus ``wait``) is past the cycle deadline."""
-        if self._deadline is not None and time.monotonic() + wait >= self._deadline:
-            raise DeadlineExceededError(
-                f"the cycle ran out of time (REAPER_CYCLE_TIMEOUT_SECONDS) before {what}"
-            )
-
-    def _wait(self, state: tenacity.RetryCallState) -> float:
-        error = state.outcome.exception() if state.outcome else None
-        reason = error.reason if isinstance(error, RetryableError) else "retry"
-        asked = error.wait if isinstance(error, RetryableError) else None
-        if isinstance(asked, float):
-            delay = max(asked, 0.0)
-        elif asked is SECONDARY:
-            # GitHub: wait at least a minute, then back off exponentially.
-            delay = SECONDARY_LIMIT_WAIT * 2 ** (state.attempt_number - 1)
-        else:
-            delay = tenacity.wait_exponential_jitter(initial=1, max=30)(state)
-        if state.idle_for + delay > self._max_wait:
-            raise GitHubUnavailableError(
-                f"GitHub asked to wait {delay:.0f}s ({reason}), beyond "
-                f"REAPER_GITHUB_MAX_WAIT_SECONDS={self._max_wait:.0f}"
-            )
-        self._check_deadline(f"retrying ({reason})", delay)
-        log.warning(
-            "github.retry_scheduled",
-            attempt=state.attempt_number,
-            wait_seconds=round(delay, 2),
-            reason=reason,
-        )
-        return delay
-
-    def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
-        where = f"{method} {path_of(url)}"
-        self._check_deadline(where)
-        deadline = time.monotonic() + self._timeout
-        if self._deadline is not None:
-            deadline = min(deadline, self._deadline)
-        try:
-            response = fetch(self._http, method, url, deadline=deadline, **kwargs)
-        except httpx.TimeoutException:
-            self._check_deadline(where)
-            raise RetryableError(f"timeout on {where}") from None
-        except _LOCAL_ERRORS as exc:
-            raise GitHubError(
-                f"{where} could not be sent ({type(exc).__name__}): check REAPER_GITHUB_TOKEN "
-                "and REAPER_GITHUB_API_URL for stray characters"
-            ) from None
-        except httpx.TransportError as exc:
-            raise RetryableError(f"{type(exc).__name__} on {where}") from None
-        except httpx.DecodingError:
-            raise BadResponseError(f"GitHub's answer to {where} could not be decoded") from None
-        except BodyTooLargeError as exc:
-            raise BadResponseError(f"GitHub's answer to {where} is too large ({exc})") from None
-        self.responses_by_status[response.status_code] += 1
-        remaining = response.headers.get("x-ratelimit-remaining", "")
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if _HEADER_NUMBER.match(remaining):
-            self.rate_limit_remaining = int(remaining)
-        if _HEADER_NUMBER.match(reset):
-            self._rate_limit_reset = float(reset)
-        log.debug("github.response", method=method, path=path_of(url), status=response.status_code)
-        try:
-            return self._check(response, method, url)
-        except RecursionError:  # an error body nested too deeply for the json module
-            raise BadResponseError(f"GitHub's answer to {where} is not readable") from None
-
-    def _check(self, response: httpx.Response, method: str, url: str) -> httpx.Response:
-        if response.status_code < 300:
-            return response
-        return raise_for(response, method, url, self._rate_limit_wait(response))
-
-    def _rate_limit_wait(self, response: httpx.Response) -> float | object | None:
-        """How long to wait when ``response`` is a rate limit, as GitHub documents it; else None.
-
-        ``retry-after`` wins; else, with no requests left, until ``x-ratelimit-reset``; else
-        a secondary limit (``SECONDARY``): at least a minute, backing off.
-        """
-        if response.status_code not in (403, 429):
-            return None
-        retry_after = response.headers.get("retry-after", "")
-        if _HEADER_NUMBER.match(retry_after):
-            return float(retry_after)
-        reset = response.headers.get("x-ratelimit-reset", "")
-        if response.headers.get("x-ratelimit-remaining") == "0" and _HEADER_NUMBER.match(reset):
-            return max(int(reset) - self._clock().timestamp(), 0.0) + 1.0
-        if response.status_code == 429 or "rate limit" in message(response).lower():
-            return SECONDARY
-        return None
 
 
 def _base(scope: str) -> str:

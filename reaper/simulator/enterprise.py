@@ -27,7 +27,7 @@ from reaper.simulator.scopes import persons
 from reaper.simulator.server import Response, json_response
 
 if TYPE_CHECKING:
-    from reaper.simulator.github import GitHubApi
+    from reaper.simulator.github_state import GitHubState
     from reaper.simulator.scopes import Enterprise
     from reaper.simulator.server import RecordedRequest
 
@@ -51,7 +51,7 @@ def refusal(token: str) -> Response | None:
     return None
 
 
-def route(api: GitHubApi, request: RecordedRequest) -> Response:
+def route(api: GitHubState, request: RecordedRequest) -> Response:
     """Answer an authenticated request whose path starts with ``/enterprises/``."""
     refused = refusal(api.token)
     if refused is not None:
@@ -66,7 +66,7 @@ def route(api: GitHubApi, request: RecordedRequest) -> Response:
     return error(404, "Not Found", REST_DOCS)
 
 
-def records(api: GitHubApi, enterprise: Enterprise) -> list[Any]:
+def records(api: GitHubState, enterprise: Enterprise) -> list[Any]:
     """Every record the enterprise's list shows, in order: member orgs', then its own."""
     listed: list[Any] = []
     for key in enterprise.orgs:
@@ -74,7 +74,7 @@ def records(api: GitHubApi, enterprise: Enterprise) -> list[Any]:
     return listed + enterprise.seats
 
 
-def _list_seats(api: GitHubApi, request: RecordedRequest, slug: str) -> Response:
+def _list_seats(api: GitHubState, request: RecordedRequest, slug: str) -> Response:
     enterprise = api.enterprises.get(slug.lower())
     if enterprise is None:
         return error(404, "Not Found")
@@ -82,7 +82,7 @@ def _list_seats(api: GitHubApi, request: RecordedRequest, slug: str) -> Response
     return seat_page(request, listed, persons(listed), api.base_url())
 
 
-def _member(api: GitHubApi, slug: str, login: str) -> Response:
+def _member(api: GitHubState, slug: str, login: str) -> Response:
     """All of one user's grants in the enterprise, org and enterprise level alike.
 
     ``total_seats`` is 1: the enterprise counts the user once however many records grant
@@ -98,7 +98,7 @@ def _member(api: GitHubApi, slug: str, login: str) -> Response:
     return json_response(200, {"total_seats": 1, "seats": copy.deepcopy(grants)})
 
 
-def _selected_users(api: GitHubApi, request: RecordedRequest, slug: str) -> Response:
+def _selected_users(api: GitHubState, request: RecordedRequest, slug: str) -> Response:
     enterprise = api.enterprises.get(slug.lower())
     if enterprise is None:
         return error(404, "Not Found")
@@ -110,7 +110,7 @@ def _selected_users(api: GitHubApi, request: RecordedRequest, slug: str) -> Resp
     return _cancel(api, enterprise, unique(names))
 
 
-def _cancel(api: GitHubApi, enterprise: Enterprise, names: list[str]) -> Response:
+def _cancel(api: GitHubState, enterprise: Enterprise, names: list[str]) -> Response:
     """Cancel direct enterprise-level grants.
 
     A user granted only through an enterprise team fails the whole request (422), nothing
@@ -138,7 +138,7 @@ def _cancel(api: GitHubApi, enterprise: Enterprise, names: list[str]) -> Respons
     return json_response(200, {"seats_cancelled": cancelled})
 
 
-def _add(api: GitHubApi, enterprise: Enterprise, names: list[str]) -> Response:
+def _add(api: GitHubState, enterprise: Enterprise, names: list[str]) -> Response:
     """Create direct enterprise-level grants, or restore pending ones: both count as created.
 
     A user already holding the grant (not pending) is not counted; one granted only through

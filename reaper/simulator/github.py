@@ -1,12 +1,12 @@
 """The GitHub side: orgs, enterprises and Copilot seats in memory, served like GitHub's API.
 
-The enterprise endpoints are answered in ``reaper.simulator.enterprise``.
+The org endpoints are answered in ``reaper.simulator.orgs``, the enterprise ones in
+``reaper.simulator.enterprise``; both are typed against ``github_state.GitHubState``.
 """
 
 from __future__ import annotations
 
 import copy
-import re
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -15,15 +15,10 @@ from typing import TYPE_CHECKING, Any
 from reaper.core.domain import is_enterprise, scope_name
 from reaper.simulator import enterprise as enterprise_api
 from reaper.simulator import github_objects as objects
-from reaper.simulator.github_http import (
-    DOCS,
-    REST_DOCS,
-    error,
-    seat_page,
-    selected_usernames,
-)
+from reaper.simulator import orgs as org_api
+from reaper.simulator.github_http import DOCS, REST_DOCS, error
 from reaper.simulator.scopes import Enterprise, Org
-from reaper.simulator.server import Response, json_response, text_response
+from reaper.simulator.server import Response, text_response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -38,10 +33,6 @@ _NO_USER_AGENT = (
     "Request forbidden by administrative rules. Please make sure your request has a User-Agent "
     "header (https://docs.github.com/en/rest/overview/resources-in-the-rest-api#user-agent-required)."
 )
-_SEATS = re.compile(r"^/orgs/(?P<org>[^/]+)/copilot/billing/seats$")
-_BILLING = re.compile(r"^/orgs/(?P<org>[^/]+)/copilot/billing$")
-_MEMBER = re.compile(r"^/orgs/(?P<org>[^/]+)/members/(?P<user>[^/]+)/copilot$")
-_USERS = re.compile(r"^/orgs/(?P<org>[^/]+)/copilot/billing/selected_users$")
 
 
 class GitHubApi:
@@ -225,85 +216,6 @@ class GitHubApi:
         return self._route(request)
 
     def _route(self, request: RecordedRequest) -> Response:
-        method, path = request.method, request.path
-        if path.startswith(enterprise_api.PREFIX):
+        if request.path.startswith(enterprise_api.PREFIX):
             return enterprise_api.route(self, request)
-        if method == "GET" and (match := _SEATS.match(path)):
-            return self._list_seats(request, match["org"])
-        if method == "GET" and (match := _BILLING.match(path)):
-            return self._billing(match["org"])
-        if method == "GET" and (match := _MEMBER.match(path)):
-            return self._member_seat(match["org"], match["user"])
-        if method in ("POST", "DELETE") and (match := _USERS.match(path)):
-            return self._selected_users(request, match["org"])
-        return error(404, "Not Found", REST_DOCS)
-
-    def _list_seats(self, request: RecordedRequest, org_name: str) -> Response:
-        org = self.orgs.get(org_name.lower())
-        if org is None:
-            return error(404, "Not Found")
-        return seat_page(request, org.seats, len(org.seats), self.base_url())
-
-    def _billing(self, org_name: str) -> Response:
-        org = self.orgs.get(org_name.lower())
-        if org is None:
-            return error(404, "Not Found")
-        return json_response(
-            200,
-            {
-                "seat_breakdown": objects.seat_breakdown(org.seats, self.clock()),
-                "public_code_suggestions": org.public_code_suggestions,
-                "ide_chat": "enabled",
-                "platform_chat": "enabled",
-                "cli": "enabled",
-                "seat_management_setting": org.seat_management_setting,
-                "plan_type": org.plan_type,
-            },
-        )
-
-    def _member_seat(self, org_name: str, login: str) -> Response:
-        org = self.orgs.get(org_name.lower())
-        record = org.find(login) if org else None
-        if record is None:
-            return error(404, "Not Found")
-        return json_response(200, copy.deepcopy(record))
-
-    def _selected_users(self, request: RecordedRequest, org_name: str) -> Response:
-        org = self.orgs.get(org_name.lower())
-        if org is None:
-            return error(404, "Not Found")
-        names = selected_usernames(request)
-        if isinstance(names, Response):
-            return names
-        if org.seat_management_setting != "assign_selected":
-            return error(422, "Copilot seat management is not set to assign selected users.")
-        if request.method == "POST":
-            return self._add_users(org, names)
-        records = [r for r in (org.find(n) for n in names) if r is not None]
-        teamed = [r for r in records if r.get("assigning_team")]
-        if teamed:
-            who = ", ".join(str(objects.login_of(r)) for r in teamed)
-            return error(
-                422,
-                f"Seat was assigned through a team and cannot be cancelled individually: {who}. "
-                "Remove the user from the team or the team from Copilot instead.",
-            )
-        pending = objects.first_of_next_month(self.clock()).isoformat()
-        cancelled = 0
-        for record in records:
-            if not record.get("pending_cancellation_date"):
-                record["pending_cancellation_date"] = pending
-                cancelled += 1
-        return json_response(200, {"seats_cancelled": cancelled})
-
-    def _add_users(self, org: Org, names: list[str]) -> Response:
-        created = 0
-        for name in dict.fromkeys(names):
-            record = org.find(name)
-            if record is None:
-                self.add_seat(org.login, name, created_at=self.clock())
-                created += 1
-            elif record.get("pending_cancellation_date"):
-                record["pending_cancellation_date"] = None  # adding again restores the seat
-                created += 1
-        return json_response(201, {"seats_created": created})
+        return org_api.route(self, request)

@@ -14,7 +14,7 @@ import secrets
 from typing import TYPE_CHECKING, Any
 
 from reaper.simulator.server import Response, json_response
-from reaper.simulator.slack import (
+from reaper.simulator.slack_wire import (
     BOT_USER_ID,
     RESPONSE_PREFIX,
     TEAM_ID,

@@ -1,11 +1,12 @@
 """The channel report as one Block Kit message, within Slack's limits whatever the numbers.
 
-Every list is cut to a few lines ("… and N more") so the message stays readable and below
-50 blocks, 3,000 characters a section, and a conservative total; the full lists travel as a
-CSV (bot token) or in continuation messages (webhook, ``reaper.slack.continued``). A
-rendered message knows which flagged users it names (``Rendered.named``): only they count
-as warned when it is delivered. Everything that comes from outside is escaped
-(``mrkdwn.escape``).
+The header, the counts, the saving and the histogram come first, then each list
+(``reaper.slack.listing``). Every list is cut to a few lines ("… and N more") so the message
+stays readable and below 50 blocks, 3,000 characters a section, and a conservative total;
+the full lists travel as a CSV (bot token) or in continuation messages (webhook,
+``reaper.slack.continued``). A rendered message knows which flagged users it names
+(``Rendered.named``): only they count as warned when it is delivered. Everything that comes
+from outside is escaped (``mrkdwn.escape``).
 
 With answers in Slack on (``ReportStyle.buttons``), the first lines of the newly flagged and
 the cancelled lists are one section each with a button beside it ("Keep", "Reinstate", for
@@ -15,26 +16,18 @@ admins): fewer lines per list, so the message keeps Slack's 50 blocks.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from reaper.core.domain import scope_label
 from reaper.report.summary import (
-    LISTS,
-    REINSTATE,
-    UNDO_PREFIX,
     Prices,
     count_items,
-    date,
-    entry_teams,
     histogram_lines,
     holding,
-    last_active,
-    person_notes,
     saving_phrases,
     savings,
-    teams_phrase,
 )
-from reaper.slack.buttons import epoch
+from reaper.slack.listing import report_lists, unwarned_line
 from reaper.slack.mrkdwn import (
     MAX_SECTION_CHARS,
     MAX_TEXT_CHARS,
@@ -48,38 +41,17 @@ from reaper.slack.mrkdwn import (
 )
 
 if TYPE_CHECKING:
-    from reaper.report.model import CycleReport, Entry
+    from reaper.report.model import CycleReport
     from reaper.slack.buttons import Buttons
+    from reaper.slack.listing import Key, Listing, Unwarned
 
 MAX_LINES_PER_LIST = 15
-MAX_BUTTON_ROWS = 10  # lines with a button take a block each: at most this many a list
-KEEP_LABEL = "Keep"
-REINSTATE_LABEL = "Reinstate"
 ROW_BLOCK = "reaper.row"  # block_id prefix of a line with a button
-MAX_LINE_CHARS = 300
 SECTION_BUDGET = MAX_SECTION_CHARS - 100
 FOOTER_RESERVE = 600
-HINTS = {
-    "flagged": "cancelled on the due date unless Copilot is used before",
-    "cancelled": "every grant removed; a seat is saved when the person's last grant goes",
-    "reactivated": "used Copilot again, flag removed",
-    "needs_person": "due, but granted through a team: remove them from every team named",
-    "waiting": "also granted where a list could not be read: nothing changes until it reads",
-}
-UNDO = f"{UNDO_PREFIX} `{REINSTATE}`"
 WEBHOOK_FULL_LIST = "in the messages that follow this one"
 BOT_FULL_LIST = "in the CSV file in this message's thread"
 LOG_FULL_LIST = "in the reaper's log and in `reaper report`"
-
-Key = tuple[str, str]  # (org, login) of a flagged entry, exactly as in the report
-
-
-@dataclass(frozen=True, slots=True)
-class Unwarned:
-    """A user who should have had a direct message and could not get one, and why."""
-
-    entry: Entry
-    why: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,23 +63,6 @@ class ReportStyle:
     unwarned: tuple[Unwarned, ...] = ()
     notes: tuple[str, ...] = ()  # extra context lines (escaped already), e.g. about DMs
     buttons: Buttons | None = None  # admins' "Keep" and "Reinstate" beside the first lines
-
-
-class Listing(NamedTuple):
-    """One list as message lines; ``names[i]`` is the flagged entry line ``i`` names, if any."""
-
-    heading: str  # e.g. ``*Newly flagged (300)*``
-    hint: str  # what the list means, after the heading in the main message
-    lines: list[str]
-    names: list[Key | None]
-    footnote: str = ""  # a context line under the list in the main message (mrkdwn, escaped)
-    buttons: tuple[dict[str, Any], ...] = ()  # ``buttons[i]`` goes beside line ``i``
-
-    def after(self, shown: int) -> Listing:
-        """The lines left out once the first ``shown`` were shown."""
-        return self._replace(
-            lines=self.lines[shown:], names=self.names[shown:], buttons=self.buttons[shown:]
-        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,26 +101,6 @@ def _orgs(report: CycleReport, limit: int = 4) -> str:
     return f"{shown} and {len(names) - limit} more" if len(names) > limit else shown
 
 
-def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None]:
-    """One entry's line, and its key when it is a flagged entry the line names in full."""
-    parts = [f"*{escape(entry.login)}*", escape(scope_label(entry.org))]
-    if name == "needs_person":
-        parts.append(teams_phrase(entry, _bold) if entry_teams(entry) else escape(entry.reason))
-    parts.extend(person_notes(name, entry, escape))
-    parts.append(last_active(entry, report.at))
-    if name in {"flagged", "cancelled"} and entry.editor:
-        parts.append(escape(clip(entry.editor, 60)))
-    if name == "flagged" and entry.due_at:
-        parts.append(f"due *{date(entry.due_at)}*")
-    line = clip("• " + " · ".join(parts), MAX_LINE_CHARS)
-    whole = line.startswith("• " + " · ".join(parts[:2]) + " ·")  # login and org not clipped
-    return line, (entry.org, entry.login) if name == "flagged" and whole else None
-
-
-def _bold(name: str) -> str:
-    return f"*{escape(name)}*"
-
-
 def _fit(title: str, lines: list[str], budget: int) -> tuple[str, int]:
     """The title and as many lines as fit the budget, and how many lines that is.
 
@@ -184,66 +119,6 @@ def _fit(title: str, lines: list[str], budget: int) -> tuple[str, int]:
         size += len(line) + 1
     more = f"_… and {len(lines) - len(shown):,} more_"
     return "\n".join([title, *shown, more]), len(shown)
-
-
-def _plain(heading: str, lines: list[str]) -> Listing:
-    """A list whose lines name no flagged entry."""
-    return Listing(f"*{heading} ({len(lines):,})*", "", lines, [None] * len(lines))
-
-
-def _unwarned_line(unwarned: Unwarned) -> str:
-    entry = unwarned.entry
-    where = escape(scope_label(entry.org))
-    return clip(f"• *{escape(entry.login)}* · {where} · {escape(unwarned.why)}", MAX_LINE_CHARS)
-
-
-def _lists(report: CycleReport, style: ReportStyle) -> list[Listing]:
-    out = []
-    for name, title, dry_title in LISTS:
-        entries = report.entries(name)
-        if entries:
-            heading = f"*{dry_title if report.dry_run else title} ({len(entries):,})*"
-            pairs = [_line(name, e, report) for e in entries]
-            lines, names = [line for line, _ in pairs], [key for _, key in pairs]
-            undo = UNDO if name == "cancelled" and not report.dry_run else ""
-            buttons = _buttons(name, entries, report, style.buttons)
-            out.append(Listing(heading, f" — {HINTS[name]}", lines, names, undo, buttons))
-    if style.unwarned:
-        lines = [_unwarned_line(u) for u in style.unwarned]
-        out.append(_plain("Could not be warned directly", lines))
-    errors = [
-        clip(f"• *{escape(scope_label(org.org))}*: {escape(error)}", MAX_LINE_CHARS)
-        for org in report.orgs
-        for error in org.errors
-    ]
-    if errors:
-        out.append(_plain("Errors", errors))
-    return out
-
-
-def _buttons(
-    name: str, entries: list[Entry], report: CycleReport, buttons: Buttons | None
-) -> tuple[dict[str, Any], ...]:
-    """The admins' button beside each of the first lines of a list, if the list has one."""
-    if buttons is None or name not in {"flagged", "cancelled"}:
-        return ()
-    out = []
-    for entry in entries[:MAX_BUTTON_ROWS]:
-        if name == "flagged":
-            stamp = epoch(entry.flagged_at or report.at)
-            out.append(
-                buttons.make(
-                    KEEP_LABEL, "admin_keep", scope=entry.org, login=entry.login, stamp=stamp
-                )
-            )
-        else:
-            stamp = epoch(report.at)
-            out.append(
-                buttons.make(
-                    REINSTATE_LABEL, "reinstate", scope=entry.org, login=entry.login, stamp=stamp
-                )
-            )
-    return tuple(out)
 
 
 def _rows(listing: Listing, budget: int, number: int) -> tuple[list[dict[str, Any]], int, int]:
@@ -310,7 +185,7 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
     """The channel message for one cycle's report."""
     style = style or ReportStyle()
     blocks = _summary_blocks(report, style)
-    lists = _lists(report, style)
+    lists = report_lists(report, style.unwarned, style.buttons)
     if lists:
         blocks.append({"type": "divider"})
     footnotes = sum(len(listing.footnote) for listing in lists)
@@ -343,7 +218,7 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
 
 def render_unwarned(unwarned: list[Unwarned], full_list: str) -> dict[str, Any]:
     """A thread reply naming the users whose direct message did not go out."""
-    lines = [_unwarned_line(u) for u in unwarned]
+    lines = [unwarned_line(u) for u in unwarned]
     text, shown = _fit(f"*Could not be warned directly ({len(lines):,})*", lines, SECTION_BUDGET)
     blocks = [section(text)]
     if shown < len(lines):

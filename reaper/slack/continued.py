@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
     from reaper.report.model import CycleReport
-    from reaper.slack.blocks import Key, Listing
+    from reaper.slack.listing import Key, Listing
 
 #: Block text a continuation may hold, leaving room for its context line.
 PAGE_BUDGET = MAX_TOTAL_BLOCK_CHARS - 500

@@ -6,27 +6,26 @@ the ledger) so the report can name whoever cannot be warned; ``send`` then posts
 per user and event, claimed in the ledger first so that nobody ever gets it twice. Nothing
 here raises: a user who cannot be reached is listed, never a reason to fail the cycle.
 
-Events and their keys: ``flagged`` keyed by when the flag was set (stable until the flag is
-dropped, so a flag warned late is still warned once), ``cancelled`` keyed by the cycle's date.
-Flags set earlier whose user was not messaged yet (limit reached, Slack down, DMs just
-switched on) are caught up while their due date is still ahead. With answers in Slack on
+Which messages a cycle could send, and their ledger keys, is ``reaper.slack.dm_plan``'s:
+``flagged`` keyed by when the flag was set, ``cancelled`` by the cycle's date, earlier flags
+caught up while their due date is still ahead. With answers in Slack on
 (``buttons``), a warning carries "I still need it" and "Release it now", sealed for the
 Slack user it is sent to (``reaper.slack.buttons``).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from reaper.errors import StateStoreError
 from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
-from reaper.slack.blocks import Unwarned
 from reaper.slack.buttons import epoch
+from reaper.slack.dm_plan import DmPlan, Target, candidates
 from reaper.slack.dm_text import KEEP_LABEL, RELEASE_LABEL, cancelled_message, flagged_message
-from reaper.slack.ledger import DmKey, DmLedger
+from reaper.slack.ledger import DmLedger
+from reaper.slack.listing import Unwarned
 from reaper.slack.transport import SlackCallError, call
 
 if TYPE_CHECKING:
@@ -35,79 +34,12 @@ if TYPE_CHECKING:
 
     from slack_sdk import WebClient
 
-    from reaper.report.model import CycleReport, Entry
+    from reaper.report.model import CycleReport
     from reaper.slack.buttons import Buttons
 
 log = get_logger(__name__)
 
 MAX_DMS_PER_CYCLE = 200  # users.lookupByEmail is Tier 3 (about 50 a minute)
-
-
-@dataclass(frozen=True, slots=True)
-class Target:
-    """One message to send: the event, the seat, its ledger key and whether the report lists it."""
-
-    event: str
-    entry: Entry
-    key: DmKey
-    listed: bool
-    user_id: str = ""
-
-
-@dataclass(slots=True)
-class DmPlan:
-    """What ``prepare`` found: whom to message, who cannot be warned, and a note for the report."""
-
-    targets: list[Target] = field(default_factory=list)
-    unwarned: list[Unwarned] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def only(self, event: str) -> DmPlan:
-        """The same plan with only the messages of one event."""
-        return DmPlan([t for t in self.targets if t.event == event], self.unwarned, self.notes)
-
-
-def _stamp(value: datetime) -> str:
-    return f"{value:%Y-%m-%dT%H:%M:%S}"
-
-
-def candidates(report: CycleReport) -> list[Target]:
-    """Every message this cycle could send, most urgent first."""
-    out = [
-        Target(
-            "cancelled",
-            e,
-            (e.org, e.login.casefold(), "cancelled", f"{report.at:%Y-%m-%d}"),
-            listed=True,
-        )
-        for e in report.entries("cancelled")
-    ]
-    out += [
-        Target(
-            "flagged",
-            e,
-            (e.org, e.login.casefold(), "flagged", _stamp(e.flagged_at or report.at)),
-            listed=True,
-        )
-        for e in report.entries("flagged")
-    ]
-    waiting = [
-        e
-        for e in report.entries("in_grace")
-        if e.flagged_at is not None and e.due_at is not None and e.due_at > report.at
-    ]
-    waiting.sort(key=lambda e: (e.due_at, e.org, e.login))
-    out += [
-        Target(
-            "flagged",
-            e,
-            (e.org, e.login.casefold(), "flagged", _stamp(e.flagged_at)),
-            listed=False,
-        )
-        for e in waiting
-        if e.flagged_at is not None
-    ]
-    return out
 
 
 def find_user(

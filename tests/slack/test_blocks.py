@@ -9,8 +9,9 @@ import time
 from reaper.report.export import csv_text
 from reaper.report.model import CycleReport, Entry, OrgReport
 from reaper.report.summary import Prices, histogram, savings
-from reaper.slack.blocks import BOT_FULL_LIST, ReportStyle, Unwarned, render_report
+from reaper.slack.blocks import BOT_FULL_LIST, ReportStyle, render_report
 from reaper.slack.continued import render_continuations
+from reaper.slack.listing import Unwarned
 from reaper.slack.mrkdwn import escape
 from tests.conftest import T0
 from tests.harness import DAY
