@@ -152,6 +152,14 @@ def _command(args: argparse.Namespace) -> int:
         if problem is not None:
             print(f"reaper: {problem}", file=sys.stderr)  # noqa: T201
             return EXIT_CONFIG
+    if args.command in {"run", "once"} and settings.reclaim_teams:
+        from reaper.app.teams import startup_problems  # noqa: PLC0415
+
+        unseen = startup_problems(settings)
+        for problem in unseen:
+            print(f"reaper: {problem}", file=sys.stderr)  # noqa: T201
+        if unseen:
+            return EXIT_CONFIG
     configure_logging(level=settings.log_level, fmt=settings.log_format, secrets=settings.secrets())
     log.info("config.loaded", command=args.command, **settings.describe())
     try:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
+from reaper.core.timing import SAVES
 from reaper.redact import scrub
 from reaper.report.model import HOLDS
 from reaper.report.summary import Prices, savings
@@ -86,6 +87,18 @@ class Metrics:
             "Monthly USD saved by cancellations: each person who lost their last grant, at "
             "their plan's price (dry_run=true: would have been saved)",
             ["dry_run"],
+            registry=reg,
+        )
+        self.cycle_days = Gauge(
+            "reaper_billing_cycle_days",
+            "Days from the last cycle to the org's next billing-cycle date, when known",
+            ["org"],
+            registry=reg,
+        )
+        self.cycle_waiting = Gauge(
+            "reaper_waiting_for_cycle_end",
+            "Due persons kept until the last run before the billing cycle ends, last cycle",
+            ["org"],
             registry=reg,
         )
         self.saving_due = Gauge(
@@ -236,6 +249,10 @@ class Metrics:
                 self.flags.labels(org=name, dry_run=dry_run).inc(counts.newly_flagged)
             if counts.cancelled:
                 self.cancellations.labels(org=name, dry_run=dry_run).inc(counts.cancelled)
+            if org.next_cycle is not None:
+                self.cycle_days.labels(org=name).set((org.next_cycle - report.at.date()).days)
+            waiting = [e for e in org.in_grace if e.reason.endswith(SAVES)]
+            self.cycle_waiting.labels(org=name).set(len(waiting))
             if org.failed and counts.seats == 0:
                 continue  # the seat list was not read: keep the last known numbers
             for status, value in _seat_statuses(counts).items():

@@ -3,7 +3,8 @@
 Two nets catch a secret. Values registered with ``register_secrets`` (the configured tokens)
 are replaced wherever they appear; and anything shaped like a credential is replaced even
 when nobody registered it: GitHub tokens (``ghp_``, ``gho_``, ``ghu_``, ``ghs_``, ``ghr_``,
-``github_pat_``), Slack tokens (``xoxb-`` and kin, ``xapp-``), Slack webhook URLs, the value
+``github_pat_``; installation tokens in their long form with dots), JSON web tokens, PEM
+private keys, Slack tokens (``xoxb-`` and kin, ``xapp-``), Slack webhook URLs, the value
 of an ``Authorization`` header, any ``Bearer`` credential, passwords in URLs and secret query
 parameters. GitHub and Slack may echo a request back in an error body, so a token can arrive
 from outside as well as from our own configuration.
@@ -28,8 +29,19 @@ _MIN_URL_PART = 8  # the path of a secret URL is itself a secret when at least t
 
 # (pattern, replacement): the replacement keeps the harmless context around the credential.
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # GitHub: classic and OAuth, user-to-server, server-to-server and refresh tokens.
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{8,}"), REDACTED),
+    # A private key in PEM (a GitHub App's), whole or from its first line on.
+    (
+        re.compile(
+            r"-----BEGIN [A-Z ]*PRIVATE KEY-----(?:.*?-----END [A-Z ]*PRIVATE KEY-----|.*)",
+            re.DOTALL,
+        ),
+        REDACTED,
+    ),
+    # A JSON web token (a GitHub App's JWT): base64url header, payload and signature.
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), REDACTED),
+    # GitHub: classic and OAuth, user-to-server, server-to-server and refresh tokens; an
+    # installation token's new long form holds dots, dashes and underscores too.
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)*"), REDACTED),
     # GitHub fine-grained personal access tokens.
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{8,}"), REDACTED),
     # Slack bot, user, app-level, configuration and refresh tokens.

@@ -6,13 +6,19 @@ from typing import TYPE_CHECKING
 
 from slack_sdk.errors import SlackClientError
 
-from reaper.app.wiring import github_client
+from reaper.app.app_checks import app_lines
+from reaper.app.github_auth import classic_token
+from reaper.app.identity_checks import identity_lines
+from reaper.app.teams import check_teams
+from reaper.app.wiring import github_client, utc_now
 from reaper.errors import ReaperError
 from reaper.github.preflight import preflight, preflight_enterprise
 from reaper.slack.transport import SlackCallError, call, web_client, webhook_client
 from reaper.store import SqlStore
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
     from typing import TextIO
 
     from reaper.config.settings import Settings
@@ -35,7 +41,10 @@ def run_checks(settings: Settings, out: TextIO) -> int:
     )
     results.append((True, f"mode: {mode}"))
     results.extend(github_checks(settings))
+    if settings.reclaim_teams:
+        results.extend(check_teams(settings))
     results.append(_slack(settings))
+    results.extend(identity_lines(settings, utc_now))
     if settings.slack_app_token is not None:
         results.append(_socket_mode(settings.slack_app_token.get_secret_value(), settings))
     results.extend(_state(settings))
@@ -45,11 +54,13 @@ def run_checks(settings: Settings, out: TextIO) -> int:
     return 0 if ready else 1
 
 
-def github_checks(settings: Settings) -> list[tuple[bool, str]]:
+def github_checks(
+    settings: Settings, *, clock: Callable[[], datetime] = utc_now
+) -> list[tuple[bool, str]]:
     """Preflight every org and the enterprise: (ready, one line saying so or what is wrong)."""
-    client = github_client(settings, max_attempts=2, max_wait=30)
-    results = []
+    client = github_client(settings, clock=clock, max_attempts=2, max_wait=30)
     with client:
+        results = app_lines(client, settings.github_orgs)
         for org in settings.github_orgs:
             status = preflight(client, org)
             if status.problem is not None:
@@ -61,8 +72,7 @@ def github_checks(settings: Settings) -> list[tuple[bool, str]]:
                 results.append((True, f"{org}: token accepted, Copilot {plan}, seats cancellable"))
         if settings.github_enterprise is not None:
             slug = settings.github_enterprise
-            token = settings.github_token.get_secret_value()
-            problem = preflight_enterprise(client, slug, token)
+            problem = preflight_enterprise(client, slug, classic_token(settings))
             if problem is not None:
                 results.append((False, problem))
             else:

@@ -7,7 +7,10 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
+from reaper.app.github_auth import app_auth, classic_token
+from reaper.app.identities import identify_for
 from reaper.cycle.orchestrator import Cycle
+from reaper.cycle.timing import CycleTiming
 from reaper.github import GitHubClient
 from reaper.slack import make_notifier
 from reaper.store import SqlStore, default_holder
@@ -40,7 +43,8 @@ def github_client(
     attempts, wait = settings.github_max_attempts, settings.github_max_wait_seconds
     return GitHubClient(
         base_url=settings.github_api_url,
-        token=settings.github_token.get_secret_value(),
+        token=classic_token(settings),
+        auth=app_auth(settings, clock),
         api_version=settings.github_api_version,
         timeout=settings.github_timeout_seconds,
         max_attempts=min(attempts, max_attempts) if max_attempts else attempts,
@@ -74,11 +78,12 @@ def open_cycle(
         yield Cycle(
             github=github,
             open_store=lambda: SqlStore(settings.state_url),
-            notifier=notifier or make_notifier(settings),
+            notifier=notifier
+            or make_notifier(settings, identify=identify_for(settings, clock, sleep)),
             policy=settings.policy,
             orgs=list(settings.github_orgs),
             enterprise=settings.github_enterprise,
-            token=settings.github_token.get_secret_value(),
+            token=classic_token(settings),
             rate_limit_reserve=settings.github_rate_limit_reserve,
             dry_run=settings.dry_run if dry_run is None else dry_run,
             clock=clock,
@@ -88,6 +93,12 @@ def open_cycle(
             timeout=settings.cycle_timeout_seconds,
             holder=default_holder(),
             exclusive=exclusive,
+            timing=CycleTiming(
+                settings.cancel_timing,
+                settings.schedule,
+                settings.billing_cycle_day,
+                settings.cycle_margin_days,
+            ),
             sleep=sleep,
         )
     finally:

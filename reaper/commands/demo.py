@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from reaper.app import open_cycle
+from reaper.commands.demo_auth import demo_auth_choice, demo_auth_summary, demo_credentials
 from reaper.config.settings import Settings
 from reaper.core.domain import enterprise_scope
 from reaper.desk.socket import SocketLink
@@ -188,7 +189,7 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
         comeback, keeper = idle[0], idle[1]
         user_map, ids = people(sim, [*idle, "two-org-tess", "direct-dan", "team-eve"], Path(tmp))
         settings = Settings(
-            github_token=DEMO_TOKEN,
+            **demo_credentials(sim, [*ORGS], DEMO_TOKEN, demo_auth_choice()),
             github_api_url=sim.github_url,
             github_orgs=list(ORGS),
             github_enterprise=ENTERPRISE,
@@ -230,6 +231,7 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
             "team-granted seats (team-eve's enterprise team too) left to a person. State was in "
             "a throw-away SQLite file.\n"
         )
+        out.write(demo_auth_summary(sim))
     return 0 if ok and kept else 1
 
 

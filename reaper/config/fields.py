@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BeforeValidator, SecretStr
 from pydantic_settings import NoDecode
 
 from reaper.config.checks import cron_trigger, never_fires, state_url_problem
+from reaper.core.teams import parse_team_ref
 
 _SLACK_ID = re.compile(r"^[UWS][A-Z0-9]{2,20}$")  # a user (U, W) or a user group (S)
 # GitHub: alphanumerics and single hyphens, at most 39 characters; managed users add _shortcode.
@@ -23,6 +24,7 @@ _NAME = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:_[A-Za-z0-9-]{1,39})?$
 _SLUG = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,59})$")
 _TEAM = re.compile(r"^[A-Za-z0-9_.-]{1,100}$")
 _CRON_FIELDS = 5
+_DOMAIN = re.compile(r"^(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
 
 
 def _true_or_false(value: object) -> object:
@@ -70,6 +72,19 @@ def _teams(teams: list[str]) -> list[str]:
     return _unique(teams)
 
 
+def _reclaim_teams(teams: list[str]) -> list[str]:
+    """``ORG/TEAM_SLUG`` or ``ent:TEAM_SLUG`` each, repeats (regardless of case) dropped."""
+    refs, bad = [], []
+    for team in teams:
+        try:
+            refs.append(parse_team_ref(team).label)
+        except ValueError:
+            bad.append(team)
+    if bad:
+        raise ValueError(f"not ORG/TEAM_SLUG or ent:TEAM_SLUG: {', '.join(map(repr, bad))}")
+    return _unique(refs)
+
+
 def _slack_ids(ids: list[str]) -> list[str]:
     bad = [one for one in ids if not _SLACK_ID.match(one)]
     if bad:
@@ -77,6 +92,30 @@ def _slack_ids(ids: list[str]) -> list[str]:
             f"not a Slack user ID (U..., W...) or user-group ID (S...): {', '.join(bad)}"
         )
     return list(dict.fromkeys(ids))
+
+
+def _identity_sources(sources: list[str]) -> list[str]:
+    from reaper.identity.choose import SOURCES  # noqa: PLC0415
+
+    bad = [one for one in sources if one.lower() not in SOURCES]
+    if bad:
+        raise ValueError(f"not an identity source ({', '.join(SOURCES)}): {', '.join(bad)}")
+    if not sources:
+        raise ValueError(f"name at least one of {', '.join(SOURCES)}")
+    return list(dict.fromkeys(one.lower() for one in sources))
+
+
+def _domains(domains: list[str]) -> list[str]:
+    bad = [d for d in domains if not _DOMAIN.match(d.lstrip("@"))]
+    if bad:
+        raise ValueError(f"not an e-mail domain: {', '.join(map(repr, bad))}")
+    return list(dict.fromkeys(d.lstrip("@").casefold() for d in domains))
+
+
+def _optional_http_url(url: str | None) -> str | None:
+    if url is not None:
+        _require_http(url)
+    return url
 
 
 def _enterprise(slug: str | None) -> str | None:
@@ -172,8 +211,16 @@ OrgNames = Annotated[CommaList, AfterValidator(_orgs)]
 UserNames = Annotated[CommaList, AfterValidator(_users)]
 #: Team slugs, repeats (regardless of case) dropped.
 TeamSlugs = Annotated[CommaList, AfterValidator(_teams)]
+#: Teams to reclaim seats from: ``ORG/TEAM_SLUG`` or ``ent:TEAM_SLUG``, repeats dropped.
+ReclaimTeams = Annotated[CommaList, AfterValidator(_reclaim_teams)]
 #: Slack user and user-group IDs, repeats dropped.
 SlackIds = Annotated[CommaList, AfterValidator(_slack_ids)]
+#: Identity sources in the order they are tried, each named once.
+IdentitySources = Annotated[CommaList, AfterValidator(_identity_sources)]
+#: E-mail domains (``example.com``), case-folded, repeats dropped.
+EmailDomains = Annotated[CommaList, AfterValidator(_domains)]
+#: An ``http://`` or ``https://`` URL, or unset (a default is derived).
+OptionalHttpUrl = Annotated[str | None, AfterValidator(_optional_http_url)]
 #: A GitHub enterprise slug, surrounding blanks stripped.
 EnterpriseSlug = Annotated[str | None, AfterValidator(_enterprise)]
 #: An ``http://`` or ``https://`` URL.

@@ -15,14 +15,21 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from reaper.config import fields  # noqa: TC001 (pydantic reads the annotations at run time)
+from reaper.config import app_fields, fields
 from reaper.config.checks import Problem, mask_password, read_secret_files, unknown_variables
 from reaper.core.policy import Policy
+from reaper.core.teams import TeamRef, parse_team_ref
 from reaper.errors import ConfigError
 
 ENV_PREFIX = "REAPER_"
 DEFAULT_SECRETS_DIR = Path("/run/secrets/reaper")
-SECRET_FIELDS = ("github_token", "slack_bot_token", "slack_webhook_url", "slack_app_token")
+SECRET_FIELDS = (
+    "github_token",
+    "github_app_private_key",
+    "slack_bot_token",
+    "slack_webhook_url",
+    "slack_app_token",
+)
 
 
 class Settings(BaseSettings):
@@ -32,7 +39,10 @@ class Settings(BaseSettings):
 
     # GitHub: the API and what it manages. (Field order is the order of the start-up log
     # line and of configuration errors.)
-    github_token: fields.Secret
+    github_token: fields.OptionalSecret = None
+    github_app_id: app_fields.AppId = None
+    github_app_private_key: app_fields.PrivateKey = None
+    github_app_installation_id: app_fields.InstallationId = None
     github_api_url: fields.HttpUrl = "https://api.github.com"
     github_api_version: str = "2022-11-28"
     github_orgs: fields.OrgNames = []
@@ -40,6 +50,7 @@ class Settings(BaseSettings):
     github_timeout_seconds: float = Field(default=30.0, gt=0, le=600)
     github_max_attempts: int = Field(default=5, ge=1, le=20)
     github_max_wait_seconds: float = Field(default=900.0, ge=0)
+    github_graphql_url: fields.OptionalHttpUrl = None  # derived from github_api_url when unset
 
     # The policy: who is idle, how long the grace lasts, who is left alone.
     inactive_days: int = Field(default=60, ge=1, le=3650)
@@ -49,6 +60,8 @@ class Settings(BaseSettings):
     exempt_teams: fields.TeamSlugs = []
     activity: Literal["last_activity", "last_activity_or_authentication"] = "last_activity"
     reinstate_exempt_days: int = Field(default=30, ge=0, le=3650)
+    reclaim_teams: fields.ReclaimTeams = []
+    reclaim_team_maintainers: fields.Flag = False
 
     # Slack and the report: where warnings and summaries go, who may click, what seats cost.
     slack_webhook_url: fields.SecretHttpUrl = None
@@ -61,6 +74,9 @@ class Settings(BaseSettings):
     slack_admins: fields.SlackIds = []
     keep_days: int = Field(default=30, ge=1, le=365)
     user_map_file: fields.UserMapFile = None
+    identity: fields.IdentitySources = ["map", "saml", "scim", "verified"]
+    email_domains: fields.EmailDomains = []
+    identity_max_age_days: int = Field(default=7, ge=1, le=365)
     price_business: float = Field(default=19.0, ge=0)
     price_enterprise: float = Field(default=39.0, ge=0)
 
@@ -70,6 +86,11 @@ class Settings(BaseSettings):
     max_forget_percent: float = Field(default=20.0, ge=0, le=100)
     cycle_timeout_seconds: float = Field(default=3600.0, gt=0, le=86400)
     github_rate_limit_reserve: int = Field(default=100, ge=0)
+
+    # Billing-cycle timing: cancel a due person on the last run before the cycle ends.
+    cancel_timing: Literal["due", "cycle_end"] = "due"
+    billing_cycle_day: int | None = Field(default=None, ge=1, le=28)
+    cycle_margin_days: int = Field(default=2, ge=0, le=27)
 
     # The service: state, schedule, logs, HTTP.
     state_url: fields.StateUrl = "sqlite:///reaper-state.db"
@@ -91,6 +112,24 @@ class Settings(BaseSettings):
             raise ValueError("REAPER_SLACK_APP_TOKEN needs REAPER_SLACK_BOT_TOKEN")
         if self.slack_dm and self.slack_bot_token is None:
             raise ValueError("REAPER_SLACK_DM needs REAPER_SLACK_BOT_TOKEN")
+        if self.github_enterprise is None and any(ref.enterprise for ref in self.reclaim_team_refs):
+            raise ValueError(
+                "REAPER_RECLAIM_TEAMS names an ent: team: it needs REAPER_GITHUB_ENTERPRISE"
+            )
+        return self
+
+    @model_validator(mode="after")
+    def _github_credentials(self) -> Settings:
+        problem = app_fields.credentials_problem(
+            token=self.github_token is not None,
+            app_id=self.github_app_id is not None,
+            private_key=self.github_app_private_key is not None,
+            installation_id=self.github_app_installation_id is not None,
+            orgs=self.github_orgs,
+            enterprise=self.github_enterprise,
+        )
+        if problem:
+            raise ValueError(problem)
         return self
 
     @property
@@ -104,10 +143,16 @@ class Settings(BaseSettings):
             activity=self.activity,
         )
 
+    @property
+    def reclaim_team_refs(self) -> list[TeamRef]:
+        """The teams of ``REAPER_RECLAIM_TEAMS``, parsed."""
+        return [parse_team_ref(team) for team in self.reclaim_teams]
+
     def secrets(self) -> list[str]:
         """Every secret value configured, for redaction."""
         values = (getattr(self, name) for name in SECRET_FIELDS)
-        return [value.get_secret_value() for value in values if value is not None]
+        found = [value.get_secret_value() for value in values if value is not None]
+        return found + app_fields.key_lines(self.github_app_private_key)
 
     def describe(self) -> dict[str, Any]:
         """Return the effective configuration for the start-up log line, secrets masked."""
@@ -137,6 +182,8 @@ def load_settings(**overrides: Any) -> Settings:
         settings = Settings(**{**from_files, **overrides})
     except ValidationError as exc:
         problems += _problems(exc)
+        if not any("REAPER_GITHUB_TOKEN is required" in message for _, message in problems):
+            problems += app_fields.no_credentials({**environ, **from_files, **overrides})
     if settings is None or problems:
         raise ConfigError(_explain(problems))
     return settings

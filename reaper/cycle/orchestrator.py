@@ -33,6 +33,7 @@ from reaper.cycle.listing import list_plan
 from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
+from reaper.cycle.timing import CycleTiming, Limits, time_cancels
 from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
 from reaper.report import CycleReport, OrgReport
@@ -77,6 +78,7 @@ class Cycle:
     timeout: float = 3600.0
     holder: str = "reaper"
     exclusive: bool = True
+    timing: CycleTiming = field(default_factory=CycleTiming)
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _store: SqlStore | None = field(init=False, default=None)
@@ -136,6 +138,10 @@ class Cycle:
             if not self.dry_run:
                 reconcile(self.github, self.store, now, reports)
             plan = self._plan(now, reports)
+            limits = Limits(self.max_cancellations, self.max_cancellation_percent)
+            time_cancels(
+                plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
+            )
             self._check_limits(plan, now)
             self._carry_out(plan, now)
         except ReaperError as exc:

@@ -20,7 +20,7 @@ from reaper.store import AuditEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from datetime import datetime
+    from datetime import date, datetime
 
     from reaper.core.policy import Policy
     from reaper.cycle.plan import Plan
@@ -52,17 +52,23 @@ class Memory:
         scans: list[tuple[str, int, datetime]] | None = None,
         held: list[tuple[str, str]] | None = None,
         not_held: list[tuple[str, str]] | None = None,
+        cycles: dict[str, date] | None = None,
     ) -> None:
         """The dry-run gate for state: a dry run writes nothing at all."""
-        if not self.dry_run:
-            self.store.commit(
-                add=add or [],
-                remove=remove or [],
-                audit=audit or [],
-                scans=scans or [],
-                held=held or [],
-                not_held=not_held or [],
-            )
+        if self.dry_run:
+            return
+        if cycles:  # each scope's next billing-cycle date (see reaper.cycle.timing)
+            self.store.save_billing_cycles(cycles, self.clock())
+            if not (add or remove or audit or scans or held or not_held):
+                return
+        self.store.commit(
+            add=add or [],
+            remove=remove or [],
+            audit=audit or [],
+            scans=scans or [],
+            held=held or [],
+            not_held=not_held or [],
+        )
 
     def remember(self, plan: Plan, now: datetime) -> None:
         """Store new flags, drop obsolete ones, and write the audit log, in one transaction."""

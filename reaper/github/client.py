@@ -10,6 +10,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any, TypeGuard
 from urllib.parse import quote, urlsplit
 
@@ -17,6 +18,7 @@ from reaper.core.domain import is_enterprise, scope_label, scope_name
 from reaper.errors import BadResponseError, GitHubNotFoundError
 from reaper.github.answers import json_body
 from reaper.github.auth import BearerToken
+from reaper.github.prefetch import ReadAhead
 from reaper.github.session import GitHubSession
 
 if TYPE_CHECKING:
@@ -51,7 +53,8 @@ class GitHubClient:
         self,
         *,
         base_url: str,
-        token: str,
+        token: str = "",
+        auth: httpx.Auth | None = None,
         api_version: str = "2022-11-28",
         timeout: float = 30.0,
         max_attempts: int = 5,
@@ -63,7 +66,7 @@ class GitHubClient:
     ) -> None:
         self._session = GitHubSession(
             base_url=base_url,
-            auth=BearerToken(token),
+            auth=auth or BearerToken(token),
             api_version=api_version,
             timeout=timeout,
             max_attempts=max_attempts,
@@ -73,6 +76,10 @@ class GitHubClient:
             clock=clock,
             transport=transport,
         )
+        bind = getattr(auth, "bind", None)  # a GitHub App mints its tokens through the session
+        if callable(bind):
+            bind(self._session.request, self._session.base.path)
+        self.auth = self._session.auth
 
     @property
     def responses_by_status(self) -> Counter[int]:
@@ -83,6 +90,11 @@ class GitHubClient:
     def rate_limit_remaining(self) -> int | None:
         """The requests GitHub said are left this hour, or ``None`` when unknown."""
         return self._session.limits.remaining
+
+    @property
+    def session(self) -> GitHubSession:
+        """The paced, retried session, for endpoint modules beside this one (``teams``)."""
+        return self._session
 
     def set_deadline(self, at_monotonic: float | None) -> None:
         """Refuse any request, and any wait, past ``at_monotonic`` (``time.monotonic``).
@@ -103,22 +115,35 @@ class GitHubClient:
 
     # -- endpoints -----------------------------------------------------------------------
 
-    def iter_seat_pages(self, scope: str, *, per_page: int = PER_PAGE) -> Iterator[SeatPage]:
-        """Yield every page of the scope's seat list, following ``Link: rel="next"``."""
-        url: str | None = f"{_base(scope)}/copilot/billing/seats?per_page={per_page}"
+    def iter_seat_pages(
+        self, scope: str, *, per_page: int = PER_PAGE, read_ahead: bool = False
+    ) -> Iterator[SeatPage]:
+        """Yield every page of the scope's seat list, following ``Link: rel="next"``.
+
+        ``read_ahead``: the request for the next page is sent as soon as a page's headers
+        name it, while the caller works on that page (``reaper.github.prefetch``); still one
+        request at a time, in the same order, with the same errors at the same pages.
+        """
+        first = f"{_base(scope)}/copilot/billing/seats?per_page={per_page}"
         seen: set[str] = set()
-        while url is not None:
-            response = self._session.request("GET", url)
-            body = json_body(response)
-            if not (
-                isinstance(body, dict)
-                and isinstance(body.get("seats"), list)
-                and _is_count(body.get("total_seats"))
-            ):
-                raise BadResponseError(f"seat list of {scope_label(scope)} is not a seat list")
-            yield SeatPage(total_seats=body["total_seats"], seats=body["seats"])
-            seen.add(str(response.url))
-            url = self._next_link(response, seen)
+        reader: ReadAhead[httpx.Response] = ReadAhead()
+        with reader as ahead:
+            response = self._session.request("GET", first)
+            while True:
+                seen.add(str(response.url))
+                link_error: BadResponseError | None = None
+                try:
+                    url = self._next_link(response, seen)
+                except BadResponseError as exc:  # raised where it was: after this page
+                    url, link_error = None, exc
+                if read_ahead and url is not None:
+                    ahead.send(partial(self._session.request, "GET", url))
+                yield _seat_page(scope, response)
+                if link_error is not None:
+                    raise link_error
+                if url is None:
+                    return
+                response = ahead.take() if read_ahead else self._session.request("GET", url)
 
     def get_seat(self, scope: str, login: str) -> dict[str, Any] | None:
         """Re-read the one grant of ``login`` that ``scope`` itself can cancel, or ``None``.
@@ -212,6 +237,18 @@ def _base(scope: str) -> str:
     """The path prefix of a scope key: ``orgs/{org}`` or ``enterprises/{enterprise}``."""
     kind = "enterprises" if is_enterprise(scope) else "orgs"
     return f"{kind}/{quote(scope_name(scope), safe='')}"
+
+
+def _seat_page(scope: str, response: httpx.Response) -> SeatPage:
+    """The page an answer holds; ``BadResponseError`` when it is not a seat list."""
+    body = json_body(response)
+    if not (
+        isinstance(body, dict)
+        and isinstance(body.get("seats"), list)
+        and _is_count(body.get("total_seats"))
+    ):
+        raise BadResponseError(f"seat list of {scope_label(scope)} is not a seat list")
+    return SeatPage(total_seats=body["total_seats"], seats=body["seats"])
 
 
 def _is_count(value: object) -> TypeGuard[int]:

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import enterprise_scope
 from reaper.errors import GitHubAuthError, GitHubError, GitHubNotFoundError
+from reaper.github.app_auth import permission_problem
 
 if TYPE_CHECKING:
     from reaper.github.client import GitHubClient
@@ -81,6 +82,9 @@ def preflight(client: GitHubClient, org: str) -> OrgStatus:
             "its cancellations are skipped until seat management is 'selected members'"
         )
         return OrgStatus(org, status.seat_management, status.plan_type, no_cancel=no_cancel)
+    lacking = permission_problem(client.auth, org)  # a GitHub App granted too little
+    if lacking is not None:
+        return OrgStatus(org, status.seat_management, status.plan_type, no_cancel=lacking)
     return status
 
 

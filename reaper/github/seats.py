@@ -208,7 +208,7 @@ def _read_once(client: GitHubClient, org: str) -> OrgScan:
     persons: set[str] = set()
     totals: set[int] = set()
     try:
-        for page in client.iter_seat_pages(org):
+        for page in client.iter_seat_pages(org, read_ahead=True):
             scan.pages += 1
             totals.add(page.total_seats)
             scan.total_seats = max(scan.total_seats, page.total_seats)

@@ -3,7 +3,8 @@
 ``GitHubSession`` is the plumbing under the endpoint methods of ``GitHubClient``: the
 connection pool and its headers, the rate-limit pacing, the retry policy, one exchange
 bounded in time and size, and the translation of transport failures and unsuccessful
-answers into the reaper's errors.
+answers into the reaper's errors. When the ``auth`` can renew a refused token (a GitHub
+App's installation token, ``reaper.github.app_auth``), a 401 is retried once after it did.
 """
 
 from __future__ import annotations
@@ -59,6 +60,7 @@ class GitHubSession:
         except httpx.InvalidURL:
             raise GitHubError("REAPER_GITHUB_API_URL is not a usable URL") from None
         self._timeout = timeout
+        self.auth = auth
         self.retry = RetryPolicy(max_attempts=max_attempts, max_wait=max_wait, sleep=sleep)
         self.limits = RateLimits(reserve=rate_limit_reserve, clock=clock)
         self._http = httpx.Client(
@@ -89,7 +91,9 @@ class GitHubSession:
         self.limits.pace(method, self.retry.pause)
         return self.retry.run(where, lambda: self._attempt(method, url, **kwargs))
 
-    def _attempt(self, method: str, url: str, **kwargs: Any) -> httpx.Response:
+    def _attempt(
+        self, method: str, url: str, *, renewed: bool = False, **kwargs: Any
+    ) -> httpx.Response:
         where = f"{method} {path_of(url)}"
         self.retry.check_deadline(where)
         deadline = time.monotonic() + self._timeout
@@ -114,10 +118,17 @@ class GitHubSession:
         self.responses_by_status[response.status_code] += 1
         self.limits.record(response)
         log.debug("github.response", method=method, path=path_of(url), status=response.status_code)
+        if response.status_code == 401 and not renewed and self._renewable(response, kwargs):
+            return self._attempt(method, url, renewed=True, **kwargs)
         try:
             return self._check(response, method, url)
         except RecursionError:  # an error body nested too deeply for the json module
             raise BadResponseError(f"GitHub's answer to {where} is not readable") from None
+
+    def _renewable(self, response: httpx.Response, kwargs: dict[str, Any]) -> bool:
+        """After a 401, ask a source of short-lived tokens to renew the one refused, once."""
+        renew = getattr(self.auth, "renew", None)
+        return "auth" not in kwargs and callable(renew) and bool(renew(response.request))
 
     def _check(self, response: httpx.Response, method: str, url: str) -> httpx.Response:
         if response.status_code < 300:

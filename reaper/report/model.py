@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
-from datetime import datetime  # noqa: TC003  (dataclass fields are resolved at runtime)
+from datetime import date, datetime  # noqa: TC003  (dataclass fields are resolved at runtime)
 from typing import Self
 
 from reaper.core.domain import Action, Decision
@@ -114,6 +114,8 @@ class OrgReport:
     errors: list[str] = field(default_factory=list)
     failed: bool = False
     holds: set[str] = field(default_factory=set)  # of HOLDS: why nothing was done here
+    notes: list[str] = field(default_factory=list)  # said once in the report, not errors
+    next_cycle: date | None = None  # the scope's next billing-cycle date, when known
 
     def fail(self, message: str, *, hold: str | None = None) -> None:
         """Record a failure that makes this org's cycle incomplete (``hold``: one of HOLDS)."""
@@ -187,9 +189,17 @@ class CycleReport:
 
     @property
     def has_changes(self) -> bool:
-        """Tell whether anything changed: a new flag, cancel, reactivation, person needed, error."""
+        """Tell whether anything changed: a new flag, cancel, reactivation, person needed, error.
+
+        A note (a cancel newly moved to the cycle end, a warning of a held run) counts too.
+        """
         return any(
-            org.flagged or org.cancelled or org.reactivated or org.needs_person or org.errors
+            org.flagged
+            or org.cancelled
+            or org.reactivated
+            or org.needs_person
+            or org.errors
+            or org.notes
             for org in self.orgs
         )
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import scope_label
+from reaper.core.timing import SAVES
 from reaper.report.summary import (
     LISTS,
     Prices,
@@ -91,6 +92,13 @@ def render_table(report: CycleReport, prices: Prices) -> str:
             undo = undo_line(report) if name == "cancelled" else None
             if undo:
                 lines.append(undo)
+    timed = [e for e in report.entries("in_grace") if e.reason.endswith(SAVES)]
+    if timed:  # REAPER_CANCEL_TIMING=cycle_end: the planned date is the "due" column
+        lines += ["", f"Waiting for the cycle end ({len(timed)}):"]
+        lines += grid(COLUMNS, [_cells("in_grace", e, report) for e in timed])
+    notes = [[scope_label(org.org), note] for org in report.orgs for note in org.notes]
+    if notes:
+        lines += ["", f"Notes ({len(notes)}):", *grid(("org", "note"), notes)]
     errors = [
         [scope_label(org.org), " ".join(error.split())]
         for org in report.orgs

@@ -74,6 +74,8 @@ def render_lines(report: CycleReport) -> list[str]:
             undo = undo_line(report) if name == "cancelled" else None
             if undo:
                 lines.append(f"  {undo}")
+    notes = [f"{scope_label(org.org)}: {note}" for org in report.orgs for note in org.notes]
+    lines.extend(f"Note: {note}" for note in notes)
     errors = [f"{scope_label(org.org)}: {error}" for org in report.orgs for error in org.errors]
     if errors:
         lines.append(f"Errors: {len(errors)}")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from reaper.simulator.faults import Fault, FaultQueue
 from reaper.simulator.github import DEFAULT_EDITOR, GitHubApi
+from reaper.simulator.graphql import GraphQLApi
 from reaper.simulator.server import LoopbackServer, RecordedRequest, Response
 from reaper.simulator.slack import API_PREFIX, WEBHOOK_PATH, SlackApi
 from reaper.simulator.slack_actions import SlackActions
@@ -75,6 +76,9 @@ class Simulator(SlackSide):
         self._github = GitHubApi(
             token=token, clock=clock, base_url=lambda: self.github_url, rate_limit=rate_limit
         )
+        self.apps = self._github.apps  # GitHub Apps, installations, tokens (simulator.apps)
+        self.add_team = self._github.add_team  # org and enterprise teams (simulator.teams)
+        self.graphql = GraphQLApi(token=lambda: self._github.token, clock=clock)  # identities
         self._socket = SocketModeServer()
         slack_lock = threading.RLock()
         self._actions = SlackActions(lock=slack_lock, clock=clock, base_url=lambda: self.github_url)
@@ -287,6 +291,8 @@ class Simulator(SlackSide):
             return None if fault.disconnect else fault.response()
         if request.path.startswith("/slack/"):
             response = self._slack.handle(request)
+        elif request.path == "/graphql":
+            response = self.graphql.handle(request)
         else:
             response = self._github.handle(request)
         if self.after_request is not None:

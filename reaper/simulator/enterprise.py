@@ -129,7 +129,7 @@ def _cancel(api: GitHubState, enterprise: Enterprise, names: list[str]) -> Respo
             f"individually: {', '.join(teamed)}. Remove the user from the enterprise team "
             "or the team from Copilot instead.",
         )
-    pending = objects.first_of_next_month(api.clock()).isoformat()
+    pending = objects.next_cycle_date(api.clock(), api.billing_cycle_day).isoformat()
     cancelled = 0
     for record in direct.values():
         if record is not None and not record.get("pending_cancellation_date"):

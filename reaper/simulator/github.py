@@ -16,6 +16,8 @@ from reaper.core.domain import is_enterprise, scope_name
 from reaper.simulator import enterprise as enterprise_api
 from reaper.simulator import github_objects as objects
 from reaper.simulator import orgs as org_api
+from reaper.simulator import teams as teams_api
+from reaper.simulator.apps import AppRegistry
 from reaper.simulator.github_http import DOCS, REST_DOCS, error
 from reaper.simulator.scopes import Enterprise, Org
 from reaper.simulator.server import Response, text_response
@@ -50,9 +52,12 @@ class GitHubApi:
         self.clock = clock
         self.base_url = base_url
         self.rate_limit = rate_limit
+        self.billing_cycle_day = 1  # pending cancellations end on this day of a month
         self.lock = threading.RLock()
         self.orgs: dict[str, Org] = {}
         self.enterprises: dict[str, Enterprise] = {}
+        self.apps = AppRegistry(clock)
+        self.teams: dict[str, teams_api.SimTeam] = {}
         self._used = 0
         self._reset: datetime | None = None
 
@@ -82,6 +87,13 @@ class GitHubApi:
             if slug.lower() in self.enterprises:
                 raise ValueError(f"enterprise {slug!r} already exists")
             self.enterprises[slug.lower()] = Enterprise(slug, plan_type)
+
+    def add_team(self, slug: str, **fields: Any) -> teams_api.SimTeam:
+        """Create an org team (``org=``) or an enterprise team (``enterprise=``)."""
+        with self.lock:
+            team = teams_api.SimTeam(slug, **fields)
+            self.teams[team.key] = team
+            return team
 
     def add_org(
         self,
@@ -211,11 +223,28 @@ class GitHubApi:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
         if not credential:
             return error(401, "Requires authentication", REST_DOCS)
-        if scheme.lower() not in ("bearer", "token") or credential.strip() != self.token:
+        credential = credential.strip()
+        if scheme.lower() not in ("bearer", "token"):
             return error(401, "Bad credentials", REST_DOCS)
+        if credential != self.token:
+            return self._as_app(request, credential)
+        return self._route(request)
+
+    def _as_app(self, request: RecordedRequest, credential: str) -> Response:
+        """A JWT, or an installation token (valid on its own org's endpoints only)."""
+        if credential.startswith("eyJ"):
+            return self.apps.answer_jwt(request, credential)
+        issued = self.apps.token_holder(credential)
+        if issued is None:
+            return error(401, "Bad credentials", REST_DOCS)
+        org = issued.installation.org.lower()
+        if not request.path.lower().startswith(f"/orgs/{org}/"):
+            return error(403, "Resource not accessible by integration", REST_DOCS)
         return self._route(request)
 
     def _route(self, request: RecordedRequest) -> Response:
+        if teams_api.handles(request.path):
+            return teams_api.route(self, self.teams, request)
         if request.path.startswith(enterprise_api.PREFIX):
             return enterprise_api.route(self, request)
         return org_api.route(self, request)

@@ -35,6 +35,15 @@ def first_of_next_month(moment: datetime) -> date:
     return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
+def next_cycle_date(moment: datetime, cycle_day: int = 1) -> date:
+    """The first day of the next billing cycle after ``moment`` (UTC), the cycle starting on
+    day ``cycle_day`` (1 to 28) of each month: what a cancelled seat's pending date shows."""
+    day = moment.astimezone(UTC).date()
+    if day.day < cycle_day:
+        return day.replace(day=cycle_day)
+    return date(day.year + day.month // 12, day.month % 12 + 1, cycle_day)
+
+
 def stable_id(kind: str, name: str) -> int:
     """A repeatable positive id for a named object, so runs and tests see the same ids."""
     return zlib.crc32(f"{kind}:{name.lower()}".encode()) % 90_000_000 + 1_000_000

@@ -23,6 +23,7 @@ class GitHubState(Protocol):
     enterprises: dict[str, Enterprise]
     clock: Callable[[], datetime]
     base_url: Callable[[], str]
+    billing_cycle_day: int  # the day of the month each billing cycle starts (1 to 28)
 
     def add_seat(self, scope: str, login: str, **fields: Any) -> dict[str, Any]:
         """Give ``login`` a seat in ``scope``."""

@@ -92,7 +92,7 @@ def _selected_users(api: GitHubState, request: RecordedRequest, org_name: str) -
             f"Seat was assigned through a team and cannot be cancelled individually: {who}. "
             "Remove the user from the team or the team from Copilot instead.",
         )
-    pending = objects.first_of_next_month(api.clock()).isoformat()
+    pending = objects.next_cycle_date(api.clock(), api.billing_cycle_day).isoformat()
     cancelled = 0
     for record in records:
         if not record.get("pending_cancellation_date"):

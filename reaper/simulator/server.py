@@ -28,6 +28,7 @@ class RecordedRequest:
     values kept). ``headers`` has lower-cased names; repeated headers are joined with ``", "``.
     ``json`` is the parsed body when the body is valid JSON, else ``None``. ``received_at`` is
     ``time.monotonic()`` when the request was read, before any simulated latency.
+    ``answered`` is set once the answer was written (or the connection hung up on).
     """
 
     method: str
@@ -39,6 +40,7 @@ class RecordedRequest:
     base_url: str = ""
     query_string: str = ""
     received_at: float = 0.0
+    answered: threading.Event = field(default_factory=threading.Event, compare=False, repr=False)
 
     @property
     def url(self) -> str:
@@ -178,6 +180,12 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self) -> None:
         request = self._record()
+        try:
+            self._answer(request)
+        finally:
+            request.answered.set()
+
+    def _answer(self, request: RecordedRequest) -> None:
         try:
             response = self.server.dispatch(request)
         except Exception as exc:  # noqa: BLE001 - a simulator bug must reach the client, not kill the thread

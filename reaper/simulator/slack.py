@@ -63,6 +63,7 @@ class SlackApi:
         self.messages: list[dict[str, Any]] = []
         self.files: list[dict[str, Any]] = []
         self.users_by_email: dict[str, str] = {}
+        self.deactivated: set[str] = set()  # user ids answered as ``deleted`` (deactivated)
         self._uploads: dict[str, dict[str, Any]] = {}
         self._counter = itertools.count(1)
 
@@ -188,7 +189,7 @@ class SlackApi:
                 "team_id": TEAM_ID,
                 "name": name,
                 "real_name": name,
-                "deleted": False,
+                "deleted": user_id in self.deactivated,
                 "is_bot": False,
                 "profile": {"email": email, "real_name": name, "display_name": name},
             }

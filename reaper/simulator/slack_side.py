@@ -90,6 +90,11 @@ class SlackSide:
             self._slack.users_by_email.update(mapping)
 
     @property
+    def slack_deactivated(self) -> set[str]:
+        """Slack user ids answered as deactivated (``deleted``): add to it in tests."""
+        return self._slack.deactivated
+
+    @property
     def slack_user_groups(self) -> dict[str, list[str]]:
         """User-group id (``S…``) to member user ids, for ``usergroups.users.list``."""
         return self._actions.user_groups

@@ -185,6 +185,9 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
     """The channel message for one cycle's report."""
     style = style or ReportStyle()
     blocks = _summary_blocks(report, style)
+    notes = [f"{scope_label(org.org)}: {note}" for org in report.orgs for note in org.notes]
+    if notes:  # one line each, said once a cycle (billing-cycle timing)
+        blocks.append(context(clip("\n".join(escape(n) for n in notes), MAX_SECTION_CHARS - 100)))
     lists = report_lists(report, style.unwarned, style.buttons)
     if lists:
         blocks.append({"type": "divider"})

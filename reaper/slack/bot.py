@@ -36,6 +36,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from reaper.report.model import CycleReport
+    from reaper.slack.dm import Identify
     from reaper.slack.notifier import Named, ReportMode
 
 log = get_logger(__name__)
@@ -57,6 +58,7 @@ class BotNotifier:
         direct_messages: bool = False,
         state_url: str | None = None,
         user_map_file: Path | None = None,
+        identify: Identify | None = None,
         answers: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -69,6 +71,7 @@ class BotNotifier:
         self._dms = direct_messages
         self._state_url = state_url or ""
         self._user_map_file = user_map_file
+        self._identify = identify
         self._sealer = Sealer(token) if answers else None
         self.target = f"slack channel {channel}"
 
@@ -101,6 +104,7 @@ class BotNotifier:
             state_url=self._state_url,
             user_map_file=self._user_map_file,
             buttons=self._buttons(report),
+            identify=self._identify,
         ) as messenger:
             plan = messenger.prepare() if dms else DmPlan()
             admin_channel, thread, named = self._channel, None, NOBODY

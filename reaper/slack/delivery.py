@@ -34,11 +34,20 @@ if TYPE_CHECKING:
     from collections.abc import Callable
 
     from reaper.config.settings import Settings
+    from reaper.slack.dm import Identify
     from reaper.slack.notifier import Notifier
 
 
-def make_notifier(settings: Settings, *, sleep: Callable[[float], None] = time.sleep) -> Notifier:
-    """Choose the delivery the settings ask for: bot token, then webhook, else the log."""
+def make_notifier(
+    settings: Settings,
+    *,
+    sleep: Callable[[float], None] = time.sleep,
+    identify: Identify | None = None,
+) -> Notifier:
+    """Choose the delivery the settings ask for: bot token, then webhook, else the log.
+
+    ``identify`` finds the addresses of the people to message (the identity sources).
+    """
     prices = Prices(settings.price_business, settings.price_enterprise)
     if settings.slack_bot_token is not None and settings.slack_channel:
         return BotNotifier(
@@ -50,6 +59,7 @@ def make_notifier(settings: Settings, *, sleep: Callable[[float], None] = time.s
             direct_messages=settings.slack_dm,
             state_url=settings.state_url,
             user_map_file=settings.user_map_file,
+            identify=identify,
             answers=settings.slack_app_token is not None,
             sleep=sleep,
         )

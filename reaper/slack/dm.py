@@ -15,9 +15,11 @@ Slack user it is sent to (``reaper.slack.buttons``).
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import TYPE_CHECKING, Any
 
-from reaper.errors import StateStoreError
+from reaper.errors import ReaperError, StateStoreError
+from reaper.identity.choose import NO_IDENTITY, Choice
 from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
@@ -29,6 +31,7 @@ from reaper.slack.listing import Unwarned
 from reaper.slack.transport import SlackCallError, call
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
     from datetime import datetime
     from pathlib import Path
 
@@ -36,6 +39,9 @@ if TYPE_CHECKING:
 
     from reaper.report.model import CycleReport
     from reaper.slack.buttons import Buttons
+
+    #: Logins → each one's address and source (``reaper.app.identities.IdentityFinder``).
+    Identify = Callable[[Sequence[str], datetime], dict[str, Choice]]
 
 log = get_logger(__name__)
 
@@ -50,14 +56,19 @@ def find_user(
     now: datetime,
     *,
     mapped: bool,
+    missing: str | None = None,
 ) -> tuple[str | None, str]:
     """The Slack user id of a GitHub login, or None and why not (answers cached in the ledger).
 
-    GitHub login → e-mail from the user map → ``users.lookupByEmail``; a deleted user or a
-    bot is nobody. ``mapped`` tells whether a user map is configured at all.
+    GitHub login → e-mail (from the user map, or the identity sources) →
+    ``users.lookupByEmail``; a deleted user, a bot or a user of another workspace is nobody.
+    ``mapped`` tells whether a user map is configured at all; ``missing`` says why there is
+    no e-mail when the identity sources were asked.
     """
     email = emails.get(login.casefold())
     if email is None:
+        if missing:
+            return None, missing
         return None, "no e-mail in the user map" if mapped else "no user map configured"
     known, user_id = ledger.cached_user(email, now)
     if known:
@@ -70,11 +81,18 @@ def find_user(
             return None, "no Slack user with the mapped e-mail"
         return None, f"Slack look-up failed ({exc.code or 'unreachable'})"
     user = answer.get("user") or {}
-    if user.get("deleted") or user.get("is_bot") or not user.get("id"):
+    if not usable(user):
         ledger.remember_user(email, None, now)
         return None, "the Slack user is deactivated"
     ledger.remember_user(email, str(user["id"]), now)
     return str(user["id"]), ""
+
+
+def usable(user: dict[str, Any]) -> bool:
+    """Tell whether a Slack user may be messaged: not deactivated, not a bot, of this workspace."""
+    if user.get("deleted") or user.get("is_bot") or not user.get("id"):
+        return False
+    return not (user.get("is_stranger") or user.get("is_restricted_to_another_workspace"))
 
 
 class DirectMessenger:
@@ -89,7 +107,11 @@ class DirectMessenger:
         user_map_file: Path | None,
         limit: int = MAX_DMS_PER_CYCLE,
         buttons: Buttons | None = None,
+        identify: Identify | None = None,
     ) -> None:
+        self._identify = identify
+        self._choices: dict[str, Choice] = {}
+        self._missed: Counter[str] = Counter()  # why → how many could not be messaged
         self._client = client
         self._buttons = buttons
         self._report = report
@@ -127,6 +149,8 @@ class DirectMessenger:
             log.error("slack.user_map_unreadable", error=str(exc))
             plan.notes.append("Direct messages were skipped: the user map could not be read.")
             emails = None
+        if emails is not None and self._identify is not None:
+            emails = self._identities(wanted[: self._limit])
         for number, target in enumerate(wanted):
             if emails is None:
                 why = "user map unreadable"
@@ -146,17 +170,22 @@ class DirectMessenger:
                     )
                     continue
             self._unreachable(plan, target, why)
-        if plan.targets:
-            warned = sum(1 for t in plan.targets if t.event == "flagged")
-            told = len(plan.targets) - warned
-            plan.notes += [
-                f"{_users(count)} {verb} by direct message."
-                for count, verb in ((warned, "warned"), (told, "told of the cancellation"))
-                if count
-            ]
+        plan.notes += _counts(plan, self._missed)
         return plan
 
+    def _identities(self, wanted: list[Target]) -> dict[str, str]:
+        """Case-folded login → address, from the identity sources (``identify``)."""
+        assert self._identify is not None
+        logins = list(dict.fromkeys(t.entry.login for t in wanted))
+        try:
+            self._choices = self._identify(logins, self._report.at)
+        except ReaperError as exc:
+            log.error("identity.lookup_failed", error=str(exc))
+            self._choices = {}
+        return {k: c.email for k, c in self._choices.items() if c.email}
+
     def _unreachable(self, plan: DmPlan, target: Target, why: str) -> None:
+        self._missed[why] += 1
         log.info("slack.dm_unreachable", org=target.entry.org, login=target.entry.login, why=why)
         if target.listed:
             plan.unwarned.append(Unwarned(target.entry, why))
@@ -165,7 +194,24 @@ class DirectMessenger:
         """The Slack user id of a GitHub login, or None and why not."""
         assert self._ledger is not None
         mapped = self._user_map_file is not None
-        return find_user(self._client, self._ledger, login, emails, self._report.at, mapped=mapped)
+        choice = self._choices.get(login.casefold())
+        missing = None
+        if self._identify is not None:
+            missing = choice.why if choice is not None and choice.why else NO_IDENTITY
+        return find_user(
+            self._client,
+            self._ledger,
+            login,
+            emails,
+            self._report.at,
+            mapped=mapped,
+            missing=missing,
+        )
+
+    def source_of(self, login: str) -> str:
+        """The identity source that gave this login's address (``""``: none, or no sources)."""
+        choice = self._choices.get(login.casefold())
+        return choice.source if choice is not None else ""
 
     # -- step 2: after the channel report --------------------------------------------------
 
@@ -231,6 +277,21 @@ class DirectMessenger:
                 RELEASE_LABEL, "release", scope=entry.org, login=entry.login, stamp=stamp, user=user
             ),
         ]
+
+
+def _counts(plan: DmPlan, missed: Counter[str]) -> list[str]:
+    """The report's lines on direct messages: how many reached, how many not and why."""
+    warned = sum(1 for t in plan.targets if t.event == "flagged")
+    told = len(plan.targets) - warned
+    notes = [
+        f"{_users(count)} {verb} by direct message."
+        for count, verb in ((warned, "warned"), (told, "told of the cancellation"))
+        if count
+    ]
+    if missed:
+        reasons = "; ".join(f"{n} {why}" for why, n in missed.most_common())
+        notes.append(f"{_users(missed.total())} not reached by direct message: {reasons}.")
+    return notes
 
 
 def _users(count: int) -> str:

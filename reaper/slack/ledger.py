@@ -4,6 +4,7 @@
 no user gets two messages for one event; the row is claimed before the message goes out and
 released only when Slack definitely refused it (at most once, never twice).
 ``slack_user_lookups`` caches ``users.lookupByEmail`` answers, found or not.
+``identities`` caches who each login is outside GitHub (address and source, when read).
 The tables are created by the store's migrations (``reaper.store.migrate``), not here.
 """
 
@@ -44,6 +45,19 @@ lookup_table = sa.Table(
     sa.Column("email", sa.String(320), primary_key=True),
     sa.Column("user_id", sa.String(40), nullable=True),  # None: no Slack user has this e-mail
     sa.Column("looked_up_at", UTCDateTime(), nullable=False),
+)
+
+# Apart from ``metadata``: a database made by ``create_all`` before migrations (revision
+# 0001's adoption) never had it, so the migration 0007 creates it.
+identity_metadata = sa.MetaData()
+
+identity_table = sa.Table(
+    "identities",
+    identity_metadata,
+    sa.Column("login_key", sa.String(100), primary_key=True),
+    sa.Column("email", sa.String(320), nullable=True),  # None: no source had an address
+    sa.Column("source", sa.String(20), nullable=False),
+    sa.Column("read_at", UTCDateTime(), nullable=False),
 )
 
 DmKey = tuple[str, str, str, str]  # org, login (case-folded), event, event key
@@ -143,5 +157,42 @@ class DmLedger:
                 conn.execute(
                     lookup_table.insert().values(email=email, user_id=user_id, looked_up_at=now)
                 )
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+
+    def cached_identities(
+        self, logins: list[str], now: datetime, max_age: timedelta
+    ) -> dict[str, tuple[str | None, str]]:
+        """Case-folded login → (address or None, source) for answers read within ``max_age``."""
+        keys = sorted({login.casefold() for login in logins})
+        found: dict[str, tuple[str | None, str]] = {}
+        try:
+            with self._engine.connect() as conn:
+                for start in range(0, len(keys), 500):
+                    query = sa.select(identity_table).where(
+                        identity_table.c.login_key.in_(keys[start : start + 500])
+                    )
+                    for row in conn.execute(query):
+                        if now - row.read_at <= max_age:
+                            found[row.login_key] = (row.email, row.source)
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+        return found
+
+    def remember_identities(
+        self, answers: dict[str, tuple[str | None, str]], now: datetime
+    ) -> None:
+        """Cache who these logins are (address or None, source), read at ``now``."""
+        rows = [
+            {"login_key": login.casefold(), "email": email, "source": source, "read_at": now}
+            for login, (email, source) in answers.items()
+        ]
+        if not rows:
+            return
+        try:
+            with self._engine.begin() as conn:
+                keys = [row["login_key"] for row in rows]
+                conn.execute(identity_table.delete().where(identity_table.c.login_key.in_(keys)))
+                conn.execute(identity_table.insert(), rows)
         except SQLAlchemyError as exc:
             raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None

@@ -112,3 +112,37 @@ grant_scopes_table = sa.Table(
     sa.Column("login_key", sa.String(100), primary_key=True),
     sa.Column("scope", sa.String(150), primary_key=True),
 )
+
+# A removal of a person from a team that was sent (or about to be): ``team`` is ``org/slug``
+# or ``ent:slug`` and ``login_key`` the login, both case-folded; settled by a later read.
+team_removals_table = sa.Table(
+    "team_removals",
+    metadata,
+    sa.Column("id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("team", sa.String(150), nullable=False),
+    sa.Column("login_key", sa.String(100), nullable=False, index=True),
+    sa.Column("login", sa.String(100), nullable=False),
+    sa.Column("requested_at", UTCDateTime(), nullable=False),
+    sa.Column("resolved_at", UTCDateTime(), nullable=True),
+    sa.Column("outcome", sa.Text, nullable=True),
+    sa.Column("reinstated_at", UTCDateTime(), nullable=True),
+)
+
+# What a refused removal taught about a team (``refusal`` = ``idp_managed``), one row a team.
+team_facts_table = sa.Table(
+    "team_facts",
+    metadata,
+    sa.Column("team", sa.String(150), primary_key=True),
+    sa.Column("refusal", sa.String(40), nullable=False),
+    sa.Column("learnt_at", UTCDateTime(), nullable=False),
+)
+
+# Each scope's next billing-cycle date (scope case-folded), learnt from a seat's
+# ``pending_cancellation_date``: with REAPER_CANCEL_TIMING=cycle_end cancels wait for it.
+billing_cycles_table = sa.Table(
+    "billing_cycles",
+    metadata,
+    sa.Column("scope", sa.String(150), primary_key=True),
+    sa.Column("next_cycle_on", sa.Date(), nullable=False),
+    sa.Column("learnt_at", UTCDateTime(), nullable=False),
+)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from reaper.core.domain import Flag
+from reaper.store.cycles import read_cycles, write_cycles
 from reaper.store.engine import normalise_url, open_engine, transaction
 from reaper.store.migrate import MIGRATION_WAIT_SECONDS
 from reaper.store.records import AuditEntry, CancelIntent, Exemption
@@ -30,9 +31,9 @@ from reaper.store.writer import hold_writer_lock, writer_lock_holder
 from reaper.store.writes import StepChanges, mark_warned
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Mapping
     from contextlib import AbstractContextManager
-    from datetime import timedelta
+    from datetime import date, timedelta
 
     from sqlalchemy.engine import Connection
 
@@ -150,6 +151,16 @@ class SqlStore:
             for row in conn.execute(sa.select(grant_scopes_table)):
                 held.setdefault(row.login_key, set()).add(row.scope)
         return {key: frozenset(scopes) for key, scopes in held.items()}
+
+    def billing_cycles(self) -> dict[str, date]:
+        """Each scope's stored next billing-cycle date, by case-folded scope (see 0006)."""
+        with self._connect() as conn:
+            return read_cycles(conn)
+
+    def save_billing_cycles(self, cycles: Mapping[str, date], at: datetime) -> None:
+        """Store the next billing-cycle date of each scope given."""
+        with self._connect() as conn:
+            write_cycles(conn, cycles, at)
 
     def unresolved_intents(self, org: str | None = None) -> list[CancelIntent]:
         """Cancels sent but not yet confirmed, oldest first (of one org, or of all)."""

@@ -85,7 +85,7 @@ def test_unknown_user_does_not_stop_the_cycle(
     body = json.dumps(report["blocks"], ensure_ascii=False)
     assert "Could not be warned directly (2)" in body
     assert "*nobody-ned* · acme · no Slack user with the mapped e-mail" in body
-    assert "*unmapped-uma* · acme · no e-mail in the user map" in body
+    assert "*unmapped-uma* · acme · no identity found" in body  # no source had an address
     assert len(direct_messages(sim)) == 1
 
 

@@ -229,13 +229,21 @@ REAPER_ACTIVITY: {value: activity, env: {{ $v.activity | toJson }}}
 REAPER_REINSTATE_EXEMPT_DAYS: {value: reinstateExemptDays, env: {{ $v.reinstateExemptDays | int64 | toString | toJson }}}
 REAPER_EXEMPT_USERS: {value: exemptUsers, env: {{ join "," $v.exemptUsers | toJson }}}
 REAPER_EXEMPT_TEAMS: {value: exemptTeams, env: {{ join "," $v.exemptTeams | toJson }}}
+REAPER_RECLAIM_TEAMS: {value: reclaimTeams, env: {{ join "," $v.reclaimTeams | toJson }}}
+REAPER_RECLAIM_TEAM_MAINTAINERS: {value: reclaimTeamMaintainers, env: {{ $v.reclaimTeamMaintainers | toString | toJson }}}
 REAPER_MAX_CANCELLATIONS: {value: maxCancellations, env: {{ $v.maxCancellations | int64 | toString | toJson }}}
 REAPER_MAX_CANCELLATION_PERCENT: {value: maxCancellationPercent, env: {{ $v.maxCancellationPercent | toString | toJson }}}
 REAPER_MAX_FORGET_PERCENT: {value: maxForgetPercent, env: {{ $v.maxForgetPercent | toString | toJson }}}
 REAPER_CYCLE_TIMEOUT_SECONDS: {value: cycleTimeoutSeconds, env: {{ $v.cycleTimeoutSeconds | toString | toJson }}}
+REAPER_CANCEL_TIMING: {value: cancelTiming, env: {{ $v.cancelTiming | toJson }}}
+REAPER_BILLING_CYCLE_DAY: {value: billingCycleDay, env: {{ if $v.billingCycleDay }}{{ $v.billingCycleDay | int64 | toString | toJson }}{{ else }}""{{ end }}, whenSet: true}
+REAPER_CYCLE_MARGIN_DAYS: {value: cycleMarginDays, env: {{ $v.cycleMarginDays | int64 | toString | toJson }}}
 REAPER_GITHUB_ORGS: {value: github.orgs, env: {{ join "," $v.github.orgs | toJson }}}
 REAPER_GITHUB_ENTERPRISE: {value: github.enterprise, env: {{ $v.github.enterprise | toJson }}, whenSet: true}
+REAPER_GITHUB_APP_ID: {value: github.app.id, env: {{ $v.github.app.id | toString | toJson }}}
+REAPER_GITHUB_APP_INSTALLATION_ID: {value: github.app.installationId, env: {{ if $v.github.app.installationId }}{{ $v.github.app.installationId | int64 | toString | toJson }}{{ else }}""{{ end }}}
 REAPER_GITHUB_API_URL: {value: github.apiUrl, env: {{ $v.github.apiUrl | toJson }}}
+REAPER_GITHUB_GRAPHQL_URL: {value: github.graphqlUrl, env: {{ $v.github.graphqlUrl | toJson }}, whenSet: true}
 REAPER_GITHUB_API_VERSION: {value: github.apiVersion, env: {{ $v.github.apiVersion | toJson }}}
 REAPER_GITHUB_TIMEOUT_SECONDS: {value: github.timeoutSeconds, env: {{ $v.github.timeoutSeconds | toString | toJson }}}
 REAPER_GITHUB_MAX_ATTEMPTS: {value: github.maxAttempts, env: {{ $v.github.maxAttempts | int64 | toString | toJson }}}
@@ -248,6 +256,9 @@ REAPER_SLACK_DM: {value: slack.dm, env: {{ $v.slack.dm | toString | toJson }}}
 REAPER_SLACK_ADMINS: {value: slack.admins, env: {{ join "," $v.slack.admins | toJson }}}
 REAPER_KEEP_DAYS: {value: keepDays, env: {{ $v.keepDays | int64 | toString | toJson }}}
 REAPER_USER_MAP_FILE: {value: userMap, env: {{ include "reaper.userMapFile" . | toJson }}, whenSet: true}
+REAPER_IDENTITY: {value: identity.sources, env: {{ join "," $v.identity.sources | toJson }}}
+REAPER_EMAIL_DOMAINS: {value: identity.emailDomains, env: {{ join "," $v.identity.emailDomains | toJson }}}
+REAPER_IDENTITY_MAX_AGE_DAYS: {value: identity.maxAgeDays, env: {{ $v.identity.maxAgeDays | int64 | toString | toJson }}}
 REAPER_PRICE_BUSINESS: {value: prices.business, env: {{ $v.prices.business | toString | toJson }}}
 REAPER_PRICE_ENTERPRISE: {value: prices.enterprise, env: {{ $v.prices.enterprise | toString | toJson }}}
 REAPER_STATE_URL: {value: "stateUrl (or secret.stateUrl for a URL with a password)", env: {{ $v.stateUrl | toJson }}}
@@ -258,7 +269,8 @@ REAPER_HTTP_PORT: {value: httpPort, env: {{ $v.httpPort | int64 | toString | toJ
 
 {{/* Settings the pod reads from the Secret: REAPER_* name -> {value, optional}. */}}
 {{- define "reaper.secretSettings" -}}
-REAPER_GITHUB_TOKEN: {value: "secret.githubToken (or REAPER_GITHUB_TOKEN in existingSecret)", optional: false}
+REAPER_GITHUB_TOKEN: {value: "secret.githubToken (or REAPER_GITHUB_TOKEN in existingSecret)", optional: {{ if .Values.github.app.id }}true{{ else }}false{{ end }}}
+REAPER_GITHUB_APP_PRIVATE_KEY: {value: "secret.githubAppPrivateKey (or the key in existingSecret)", optional: true}
 REAPER_SLACK_BOT_TOKEN: {value: "secret.slackBotToken (or the key in existingSecret)", optional: true}
 REAPER_SLACK_WEBHOOK_URL: {value: "secret.slackWebhookUrl (or the key in existingSecret)", optional: true}
 REAPER_SLACK_APP_TOKEN: {value: "secret.slackAppToken (or the key in existingSecret)", optional: true}
@@ -294,7 +306,10 @@ that the chart sets from a value, no organisation or enterprise, no token source
 {{- if and (empty .Values.github.orgs) (not .Values.github.enterprise) -}}
 {{- fail "nothing to manage: set github.orgs (e.g. --set 'github.orgs={my-org}') or github.enterprise (an enterprise slug)" -}}
 {{- end -}}
-{{- if and (not .Values.existingSecret) (not .Values.secret.githubToken) -}}
+{{- if and .Values.github.app.id (not .Values.existingSecret) (not .Values.secret.githubAppPrivateKey) -}}
+{{- fail "github.app.id needs the App's private key: set existingSecret to a Secret holding REAPER_GITHUB_APP_PRIVATE_KEY (kubectl -n NAMESPACE create secret generic reaper-tokens --from-file=REAPER_GITHUB_APP_PRIVATE_KEY=app.pem), or secret.githubAppPrivateKey" -}}
+{{- end -}}
+{{- if and (not .Values.existingSecret) (not .Values.secret.githubToken) (not .Values.github.app.id) -}}
 {{- fail "no GitHub token: set existingSecret to a Secret holding REAPER_GITHUB_TOKEN (kubectl -n NAMESPACE create secret generic reaper-tokens --from-literal=REAPER_GITHUB_TOKEN=...), or secret.githubToken" -}}
 {{- end -}}
 {{- if and .Values.secret.slackAppToken (not .Values.existingSecret) (eq .Values.mode "cronjob") -}}

@@ -1,0 +1,175 @@
+"""Seats granted through teams: which team a setting names, and whether it may be written to.
+
+Pure: the GitHub adapter (``reaper.github.teams``) reads what GitHub says about a team
+(``TeamFacts``) and about a person's membership (``Membership``); the functions here decide,
+once a cycle per team and once per person, whether the reaper may remove that person from
+the team, and if not, why (``Refusal``: a code for the CSV and JSON, a sentence for people).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+#: The prefix of an enterprise team in ``REAPER_RECLAIM_TEAMS``.
+ENTERPRISE_PREFIX = "ent:"
+_ALNUM = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+_PART_MAX = 100
+
+
+def _is_part(text: str) -> bool:
+    """An org login or team slug: a letter or digit, then letters, digits, ``_.-``."""
+    return (
+        0 < len(text) <= _PART_MAX
+        and text[0] in _ALNUM
+        and all(char in _ALNUM or char in "_.-" for char in text)
+    )
+
+
+#: What the team-sync read said: groups mapped, none, or no answer that can be trusted.
+SyncState = Literal["synced", "not_synced", "unknown"]
+RefusalCode = Literal[
+    "idp_synced",
+    "idp_unknown",
+    "external_group",
+    "grants_repositories",
+    "repositories_unknown",
+    "maintainer",
+    "child_team",
+    "pending",
+    "not_member",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRef:
+    """One team named in ``REAPER_RECLAIM_TEAMS``: an org team, or an enterprise team."""
+
+    slug: str
+    org: str | None = None
+
+    @property
+    def enterprise(self) -> bool:
+        """Tell whether this is an enterprise team (``ent:SLUG``)."""
+        return self.org is None
+
+    @property
+    def key(self) -> str:
+        """The case-folded key: ``org/slug`` or ``ent:slug``."""
+        return self.label.casefold()
+
+    @property
+    def label(self) -> str:
+        """The team as people write it: ``org/slug`` or ``ent:slug``."""
+        return f"{ENTERPRISE_PREFIX}{self.slug}" if self.org is None else f"{self.org}/{self.slug}"
+
+
+def parse_team_ref(text: str) -> TeamRef:
+    """Read ``ORG/TEAM_SLUG`` or ``ent:TEAM_SLUG``; ``ValueError`` for anything else."""
+    text = text.strip()
+    if text[: len(ENTERPRISE_PREFIX)].casefold() == ENTERPRISE_PREFIX:
+        slug = text[len(ENTERPRISE_PREFIX) :]
+        if _is_part(slug):
+            return TeamRef(slug=slug)
+    else:
+        org, slash, slug = text.partition("/")
+        if slash and _is_part(org) and _is_part(slug):
+            return TeamRef(slug=slug, org=org)
+    raise ValueError(f"not ORG/TEAM_SLUG or ent:TEAM_SLUG: {text!r}")
+
+
+@dataclass(frozen=True, slots=True)
+class TeamFacts:
+    """What GitHub said about one team this cycle (and what earlier removals taught).
+
+    ``sync`` is the team-sync read; ``idp_groups`` the IdP groups it, the EMU external-group
+    read or an enterprise team's ``group_id`` named (by name, or id without one);
+    ``repositories`` the repositories the team grants, ``None`` when they could not be read.
+    ``remembered_idp`` is set when GitHub refused a removal naming team synchronisation.
+    """
+
+    ref: TeamRef
+    sync: SyncState = "not_synced"
+    idp_groups: tuple[str, ...] = ()
+    external_groups: tuple[str, ...] = ()
+    repositories: int | None = 0
+    remembered_idp: bool = False
+    child_teams: tuple[str, ...] = ()
+    unknown_reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """Why the reaper will not remove a person from a team: a stable code and a sentence."""
+
+    code: RefusalCode
+    text: str
+    groups: tuple[str, ...] = field(default=())
+
+
+def team_refusal(facts: TeamFacts) -> Refusal | None:
+    """Decide, for the whole team, whether removals may be sent; ``None`` when they may."""
+    team = facts.ref.label
+    groups = facts.idp_groups or facts.external_groups
+    if facts.sync == "synced" or facts.remembered_idp or groups:
+        named = ", ".join(f"'{g}'" for g in groups)
+        held = f"IdP group {named}" if named else "an identity provider"
+        return Refusal(
+            "idp_synced" if not facts.external_groups else "external_group",
+            f"team {team} is kept in sync with {held}: remove the people in the identity provider",
+            groups,
+        )
+    if facts.sync == "unknown":
+        why = f" ({facts.unknown_reason})" if facts.unknown_reason else ""
+        return Refusal(
+            "idp_unknown",
+            f"team {team}: whether an identity provider keeps it in sync is unknown{why}; "
+            "nothing is removed from it",
+        )
+    if facts.repositories is None:
+        return Refusal(
+            "repositories_unknown",
+            f"team {team}: its repositories could not be read; nothing is removed from it",
+        )
+    if facts.repositories > 0:
+        return Refusal(
+            "grants_repositories",
+            f"team {team} grants {facts.repositories} repositories: removing a member would "
+            "also take that access",
+        )
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Membership:
+    """A person's membership of a team as GitHub reads it; ``found`` False for a 404.
+
+    ``via_child`` names the child team through which the person is a member, if any.
+    """
+
+    found: bool
+    role: str = "member"
+    state: str = "active"
+    via_child: str | None = None
+
+
+def member_refusal(
+    team: TeamRef, membership: Membership, *, reclaim_maintainers: bool
+) -> Refusal | None:
+    """Decide for one person whether to remove them from ``team``; ``None`` when it may go."""
+    label = team.label
+    if not membership.found:
+        return Refusal("not_member", f"not a member of team {label}")
+    if membership.state == "pending":
+        return Refusal("pending", f"membership of team {label} is pending: not a seat")
+    if membership.via_child is not None:
+        return Refusal(
+            "child_team",
+            f"in team {label} through child team {membership.via_child}: remove them there",
+        )
+    if membership.role == "maintainer" and not reclaim_maintainers:
+        return Refusal(
+            "maintainer",
+            f"a maintainer of team {label} (REAPER_RECLAIM_TEAM_MAINTAINERS is false)",
+        )
+    return None
