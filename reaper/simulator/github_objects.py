@@ -36,8 +36,10 @@ def first_of_next_month(moment: datetime) -> date:
 
 
 def next_cycle_date(moment: datetime, cycle_day: int = 1) -> date:
-    """The first day of the next billing cycle after ``moment`` (UTC), the cycle starting on
-    day ``cycle_day`` (1 to 28) of each month: what a cancelled seat's pending date shows."""
+    """The first day of the next billing cycle after ``moment`` (UTC): a cancel's pending date.
+
+    Each cycle starts on day ``cycle_day`` (1 to 28) of a month.
+    """
     day = moment.astimezone(UTC).date()
     if day.day < cycle_day:
         return day.replace(day=cycle_day)

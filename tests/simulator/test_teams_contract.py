@@ -15,6 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 from openapi_core import OpenAPI
 
+from reaper.core.teams import TeamRef
+from reaper.github import GitHubClient
+from reaper.github.team_writes import add_member, remove_member, remove_members
+from reaper.github.teams import membership, read_team_facts
 from reaper.simulator.teams import (
     EXPLICIT_MEMBERS,
     NOT_EMU,
@@ -24,6 +28,7 @@ from reaper.simulator.teams import (
 )
 
 from .openapi_check import _restore_descriptions, assert_request_conforms, validate_exchange
+from .support import TOKEN
 
 if TYPE_CHECKING:
     import httpx
@@ -135,14 +140,7 @@ def test_an_enterprise_team_shows_its_group(sim: Simulator, gh: httpx.Client) ->
 
 
 def test_the_reapers_team_requests_conform(sim: Simulator) -> None:
-    """Every team request the adapter sends (reads, removal, bulk removal, put back) fits the spec."""
-    from reaper.core.teams import TeamRef  # noqa: PLC0415
-    from reaper.github import GitHubClient  # noqa: PLC0415
-    from reaper.github.team_writes import add_member, remove_member, remove_members  # noqa: PLC0415
-    from reaper.github.teams import membership, read_team_facts  # noqa: PLC0415
-
-    from .support import TOKEN  # noqa: PLC0415
-
+    """Every team request the adapter sends (reads, removals, putting back) fits the spec."""
     sim.add_team("copilot-users", org="acme").add_member("ann")
     sim.add_enterprise("acme-ent")
     sim.add_team("all-devs", enterprise="acme-ent").add_member("bob")
