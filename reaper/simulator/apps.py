@@ -25,6 +25,7 @@ from reaper.simulator import app_objects
 from reaper.simulator import github_objects as objects
 from reaper.simulator.app_objects import App, Installation, IssuedToken
 from reaper.simulator.github_http import REST_DOCS, error
+from reaper.simulator.rate_buckets import RateBuckets
 from reaper.simulator.server import Response, json_response
 
 if TYPE_CHECKING:
@@ -59,6 +60,7 @@ class AppRegistry:
         self.minted = 0
         self.installation_rate_limit = INSTALLATION_RATE_LIMIT
         self.app_rate_limit = APP_RATE_LIMIT
+        self.rate_buckets = RateBuckets(clock)  # every credential's window, classic token too
 
     def bucket(self, credential: str) -> tuple[str, int] | None:
         """The rate-limit bucket and hourly limit of ``credential``; ``None`` if not the App's."""

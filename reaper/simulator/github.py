@@ -18,7 +18,6 @@ from reaper.simulator import orgs as org_api
 from reaper.simulator import teams as teams_api
 from reaper.simulator.apps import AppRegistry
 from reaper.simulator.github_http import DOCS, REST_DOCS, error
-from reaper.simulator.rate_buckets import RateBuckets
 from reaper.simulator.scopes import Enterprise, Org
 from reaper.simulator.server import Response, text_response
 
@@ -59,7 +58,6 @@ class GitHubApi:
         self.enterprises: dict[str, Enterprise] = {}
         self.apps = AppRegistry(clock)
         self.teams: dict[str, teams_api.SimTeam] = {}
-        self.buckets = RateBuckets(clock)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -205,7 +203,7 @@ class GitHubApi:
     def _count_request(self, request: RecordedRequest) -> tuple[dict[str, str], bool]:
         credential = request.headers.get("authorization", "").partition(" ")[2].strip()
         found = None if credential == self.token else self.apps.bucket(credential)
-        return self.buckets.count(*(found or ("token", self.rate_limit)))
+        return self.apps.rate_buckets.count(*(found or ("token", self.rate_limit)))
 
     def _authorised(self, request: RecordedRequest) -> Response:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")
