@@ -8,7 +8,9 @@ needed (``GET /orgs/{org}/installation`` unless the installation ID is configure
 uses), kept in memory only, renewed at least ``RENEW_BEFORE`` ahead of its ``expires_at``,
 and renewed once more when GitHub answers 401 (``renew``, called by the session, which then
 retries). The minting requests go through the same session, so they are paced, retried and
-counted like any other. No token, JWT or key is ever logged or put in an error.
+counted like any other; each credential draws on its own rate limit (``bucket``), and the act
+step counts the mints it will need (``mint_requests``). No token, JWT or key is ever logged
+or put in an error.
 """
 
 from __future__ import annotations
