@@ -9,11 +9,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from reaper.report.who_can import TITLE
+from reaper.simulator import Fault
 from reaper.store import SqlStore
 from tests.harness import Reaper, idle_seat
 from tests.test_cli import env_for, run
@@ -165,3 +167,69 @@ def test_reaper_report_csv_and_json_carry_each_persons_team_and_reason(
     assert holds["mo"][0]["child_team"] == "leads-core"
     eng = next(g for g in data["who_can"] if g["team"] == "acme/eng-all")
     assert (eng["people"], eng["per_month_usd"], eng["code"]) == (3, 57.0, "idp_synced")
+
+
+def test_enterprise_teams_are_grouped_by_their_idp_group_id_at_enterprise_prices(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """An enterprise team with a group_id and no name is named by the id, priced as Enterprise."""
+    sim.add_enterprise("big")
+    sim.add_team("all-devs", enterprise="big", group_id="62ab")
+    sim.add_team("core", enterprise="big").add_member("cy")
+    for login, team in (("dev1", "all-devs"), ("dev2", "all-devs"), ("dev3", "all-devs")):
+        idle_seat_in(sim, clock, "enterprise:big", login, team)
+    idle_seat_in(sim, clock, "enterprise:big", "cy", "core")
+    reaper = Reaper(
+        sim,
+        clock,
+        tmp_path,
+        overrides={"github_orgs": [], "github_enterprise": "big", "reclaim_teams": ["ent:core"]},
+    )
+    outcome = due(reaper, clock)
+    text = str(sim.slack_messages[-1])
+    assert (
+        "enterprise team ent:all-devs, kept in sync with IdP group '62ab': 3 idle people, "
+        "USD 117 a month: remove them in the identity provider"
+    ) in text
+    assert "enterprise team ent:core is named in REAPER_RECLAIM_TEAMS: 1 idle person" in text
+    reads = [r.path for r in sim.requests if r.method == "GET" and "/teams/" in r.path]
+    assert reads.count("/enterprises/big/teams/all-devs") == 1
+    assert "/enterprises/big/teams/core/memberships/cy" in reads
+    assert outcome.report.totals.needs_person == 4
+
+
+def idle_seat_in(sim: Simulator, clock: FakeClock, scope: str, login: str, team: str) -> None:
+    sim.add_seat(
+        scope,
+        login,
+        team=team,
+        created_at=clock.now - timedelta(days=400),
+        last_activity_at=clock.now - timedelta(days=45),
+    )
+
+
+def test_a_failing_or_lying_team_read_is_reported_and_never_fails_the_cycle(
+    sim: Simulator, reaper: Reaper, clock: FakeClock
+) -> None:
+    """A 500 on a named team's read, a team-sync answer without a list: said per team; cycle ok."""
+    sim.inject(Fault(path="/orgs/acme/teams/platform$", method="GET", status=500, times=50))
+    sim.inject(
+        Fault(
+            path="/orgs/acme/teams/fine/team-sync/group-mappings$",
+            method="GET",
+            status=200,
+            body={"groups": "everyone"},
+            times=50,
+        )
+    )
+    outcome = due(reaper, clock)
+    assert not outcome.report.failed
+    holds = {e.login: e.holds for e in outcome.report.entries("needs_person")}
+    assert [h.code for h in holds["pia"]] == ["team_unreadable"]
+    assert [h.code for h in holds["fay"]] == ["idp_unknown"]
+    text = str(sim.slack_messages[-1])
+    assert "team acme/platform could not be read" in text
+    assert "team acme/eng-all, kept in sync with IdP group 'Engineering'" in text
+    assert not [
+        r for r in sim.requests if r.method in {"PUT", "DELETE", "POST"} and "/teams/" in r.path
+    ]
