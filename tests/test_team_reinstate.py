@@ -177,3 +177,26 @@ def test_only_confirmed_removals_not_yet_undone_are_added_back(
     assert result.returncode == 2
     assert "no seat of ann" in result.stderr
     assert writes(sim) == []
+
+
+def test_github_unavailable_stops_and_leaves_every_removal_open_for_a_rerun(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """503 on every PUT: stopped, exit 1, each team named on stderr, nothing marked or audited."""
+    removed_from_team(sim, clock)
+    sim.add_team("other", org="acme")
+    sim.inject(Fault(path="/memberships/ann$", method="PUT", status=503, times=20))
+    env = env_for(sim, tmp_path)
+    url = env["REAPER_STATE_URL"]
+    seed_removal(url, "acme/copilot-users", "ann")
+    seed_removal(url, "acme/other", "ann")
+
+    result = run(["reinstate", "ann", "--reason", "mistake", "--yes"], env)
+
+    assert result.returncode == 1
+    left = "ann to team acme/copilot-users, ann to team acme/other"
+    assert f"not added back, or not recorded (run it again): {left}" in result.stderr
+    audit, still_open, _ = stored(url)
+    assert audit == []
+    assert len(still_open) == 2
+    assert len([r for r in sim.requests if r.method == "PUT"]) == 1

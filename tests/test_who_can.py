@@ -10,10 +10,13 @@ import csv
 import io
 import json
 from datetime import timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from reaper.app import wiring
+from reaper.cycle.who_can import WhoCan
 from reaper.report.who_can import TITLE
 from reaper.simulator import Fault
 from reaper.store import SqlStore
@@ -233,3 +236,22 @@ def test_a_failing_or_lying_team_read_is_reported_and_never_fails_the_cycle(
     assert not [
         r for r in sim.requests if r.method in {"PUT", "DELETE", "POST"} and "/teams/" in r.path
     ]
+
+
+def test_past_the_read_budget_teams_are_reported_as_not_read(
+    sim: Simulator, reaper: Reaper, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With room for 2 teams and 1 membership a cycle, no more is read; the rest say so."""
+    monkeypatch.setattr(wiring, "WhoCan", partial(WhoCan, max_teams=2, max_memberships=1))
+    outcome = due(reaper, clock)
+    team_reads = {
+        r.path
+        for r in sim.requests
+        if r.method == "GET" and r.path.count("/") == 4 and r.path.startswith("/orgs/acme/teams/")
+    }
+    assert len(team_reads) == 2
+    codes = [h.code for e in outcome.report.entries("needs_person") for h in e.holds]
+    assert "not_read" in codes
+    assert len(codes) == 12
+    memberships = [r for r in sim.requests if "/memberships/" in r.path]
+    assert len(memberships) <= 1
