@@ -93,7 +93,7 @@ class _Reads:
     skipped: set[str] = field(default_factory=set)  # teams left unread, within the budget
 
     def hold(self, ref: TeamRef, login: str) -> Hold:
-        named = ref.key in {r.key for r in self.who.named}
+        named = any(r.key == ref.key for r in self.who.named)
         facts = self._facts(ref)
         if isinstance(facts, str):
             if ref.key in self.skipped and named:
