@@ -87,7 +87,7 @@ def person_hold(ref: TeamRef, membership: Membership, *, reclaim_maintainers: bo
         return Hold(
             ref.label,
             "removable",
-            f"team {ref.label} is named in REAPER_RECLAIM_TEAMS: the person may be removed "
-            "from it once due",
+            f"team {ref.label} is named in REAPER_RECLAIM_TEAMS and no refusal holds the "
+            "person: the reaper may remove them from it",
         )
     return Hold(ref.label, refusal.code, refusal.text, child=membership.via_child)

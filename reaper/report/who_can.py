@@ -91,7 +91,7 @@ def group_line(group: Group) -> str:
         case "removable":
             return (
                 f"{team} is named in REAPER_RECLAIM_TEAMS: {people}, {cost}: "
-                "each is removed from it once due"
+                "no refusal holds them: the reaper may remove them from it"
             )
         case _:
             return f"{people}, {cost}: {hold.text}"
