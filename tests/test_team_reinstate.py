@@ -200,3 +200,17 @@ def test_github_unavailable_stops_and_leaves_every_removal_open_for_a_rerun(
     assert audit == []
     assert len(still_open) == 2
     assert len([r for r in sim.requests if r.method == "PUT"]) == 1
+
+
+def test_with_org_a_person_removed_from_a_team_there_gets_the_team_back_not_a_second_seat(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """--org acme: the team brings the seat back; no direct seat is POSTed beside it."""
+    removed_from_team(sim, clock)
+    env = env_for(sim, tmp_path)
+    seed_removal(env["REAPER_STATE_URL"], "acme/copilot-users", "ann")
+
+    result = run(["reinstate", "ann", "--org", "acme", "--reason", "mistake", "--yes"], env)
+
+    assert result.returncode == 0, result.stderr
+    assert writes(sim) == [("PUT", MEMBERSHIP, {"role": "member"})]

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from reaper.app.team_reinstate import TeamPlan, TeamReinstater, say_teams, team_plan
+from reaper.app.team_reinstate import TeamPlan, TeamReinstater, say_teams, seat_scopes, team_plan
 from reaper.app.wiring import github_client, utc_now
 from reaper.core.domain import enterprise_scope, scope_label
 from reaper.cycle.seating import Seating, give_chunk
@@ -134,7 +134,9 @@ def _plan(
     store: SqlStore, logins: list[str], fixed: str | None, teams: TeamPlan
 ) -> dict[str, list[str]]:
     """Scope key -> logins to seat there, in the order given (``teams``: removals to undo)."""
-    wanted = {login: [fixed] if fixed else taken_from(store, login) for login in logins}
+    wanted = {
+        login: seat_scopes(fixed, taken_from(store, login), login in teams) for login in logins
+    }
     unknown = [login for login, scopes in wanted.items() if not scopes and login not in teams]
     if unknown:
         raise UsageError(

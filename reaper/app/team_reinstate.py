@@ -54,6 +54,17 @@ def team_scope(team: str, enterprise: str | None) -> str:
     return ref.org if ref.org is not None else enterprise_scope(enterprise or "")
 
 
+def seat_scopes(fixed: str | None, taken: list[str], in_teams: bool) -> list[str]:
+    """Where a person's seat goes back: ``taken`` (from the audit log), or ``fixed``.
+
+    With ``--org``/``--enterprise`` for a person removed from a team there, the team brings
+    the seat back: no direct seat is added too, unless the audit log shows one was cancelled.
+    """
+    if fixed is None:
+        return taken
+    return [fixed] if not in_teams or fixed in taken else []
+
+
 def team_plan(
     store: SqlStore, logins: list[str], fixed: str | None, enterprise: str | None
 ) -> TeamPlan:
