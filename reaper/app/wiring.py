@@ -11,6 +11,7 @@ from reaper.app.github_auth import app_auth, classic_token
 from reaper.app.identities import identify_for
 from reaper.cycle.orchestrator import Cycle
 from reaper.cycle.timing import CycleTiming
+from reaper.cycle.who_can import WhoCan
 from reaper.github import GitHubClient
 from reaper.slack import make_notifier
 from reaper.store import SqlStore, default_holder
@@ -100,6 +101,11 @@ def open_cycle(
                 settings.cycle_margin_days,
             ),
             sleep=sleep,
+            who_can=WhoCan(
+                tuple(settings.reclaim_team_refs),
+                settings.reclaim_team_maintainers,
+                settings.github_enterprise,
+            ),
         )
     finally:
         github.close()

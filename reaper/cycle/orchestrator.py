@@ -34,6 +34,7 @@ from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
+from reaper.cycle.who_can import WhoCan
 from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
 from reaper.report import CycleReport, OrgReport
@@ -79,6 +80,7 @@ class Cycle:
     holder: str = "reaper"
     exclusive: bool = True
     timing: CycleTiming = field(default_factory=CycleTiming)
+    who_can: WhoCan = field(default_factory=WhoCan)  # the teams holding who needs a person
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _store: SqlStore | None = field(init=False, default=None)
@@ -217,6 +219,7 @@ class Cycle:
             )
             cancel_due(plan, canceller, self.store, self.clock)
         list_plan(plan, self.policy, self.clock)
+        self.who_can.attach(self.github, self.store, plan)
         try:
             self.memory.remember(plan, now)
         except StateStoreError as exc:
