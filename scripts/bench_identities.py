@@ -32,7 +32,7 @@ from reaper.app.identities import IdentityFinder
 from reaper.config.settings import Settings
 from reaper.logs import configure_logging
 from reaper.simulator import Simulator
-from reaper.slack.dm import find_user
+from reaper.slack.directory import find_user
 from reaper.slack.ledger import DmLedger
 from reaper.slack.transport import web_client
 

@@ -20,7 +20,7 @@ from reaper.errors import ReaperError, StateStoreError
 from reaper.identity.choose import NO_IDENTITY
 from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
-from reaper.slack.dm import find_user
+from reaper.slack.directory import find_user
 from reaper.slack.ledger import DmLedger
 from reaper.slack.transport import SlackCallError, call
 

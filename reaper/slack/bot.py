@@ -33,6 +33,7 @@ from reaper.slack.transport import post_message, upload_file, web_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import timedelta
     from pathlib import Path
 
     from reaper.report.model import CycleReport
@@ -59,6 +60,7 @@ class BotNotifier:
         state_url: str | None = None,
         user_map_file: Path | None = None,
         identify: Identify | None = None,
+        directory_max_age: timedelta | None = None,
         answers: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -72,6 +74,7 @@ class BotNotifier:
         self._state_url = state_url or ""
         self._user_map_file = user_map_file
         self._identify = identify
+        self._directory_max_age = directory_max_age
         self._sealer = Sealer(token) if answers else None
         self.target = f"slack channel {channel}"
 
@@ -105,6 +108,7 @@ class BotNotifier:
             user_map_file=self._user_map_file,
             buttons=self._buttons(report),
             identify=self._identify,
+            directory_max_age=self._directory_max_age,
         ) as messenger:
             plan = messenger.prepare() if dms else DmPlan()
             admin_channel, thread, named = self._channel, None, NOBODY

@@ -1,0 +1,101 @@
+"""Slack's directory in the simulator: ``users.list`` with cursors, and the bot token's scopes.
+
+The workspace is every user of ``users_by_email`` (answered by ``users.lookupByEmail`` too),
+sorted by id; ``deactivated`` ones are ``deleted``, ``bots`` are bots (with no e-mail, as
+Slack's bot users have none) and ``strangers`` belong to another workspace (``is_stranger``,
+another ``team_id``). Pages hold ``limit`` users (default and most: 200, as Slack advises)
+and end with ``response_metadata.next_cursor``, empty on the last page. ``scopes`` are the
+bot token's, sent back on every Web API answer in ``x-oauth-scopes`` as Slack does; a method
+needing a scope the token lacks answers ``missing_scope``.
+"""
+
+from __future__ import annotations
+
+import base64
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from reaper.simulator.slack_wire import TEAM_ID, fail, ok
+
+if TYPE_CHECKING:
+    from reaper.simulator.server import Response
+
+MAX_LIMIT = 200
+BOT_SCOPES = frozenset(
+    {
+        "chat:write",
+        "files:write",
+        "im:write",
+        "users:read",
+        "users:read.email",
+        "usergroups:read",
+    }
+)
+NEEDS = {"users.list": ("users:read",), "users.lookupByEmail": ("users:read", "users:read.email")}
+
+
+@dataclass
+class Directory:
+    """Who else the workspace holds, and the bot token's scopes."""
+
+    bots: set[str] = field(default_factory=set)
+    strangers: set[str] = field(default_factory=set)
+    scopes: set[str] = field(default_factory=lambda: set(BOT_SCOPES))
+
+    def missing(self, method: str) -> Response | None:
+        """``missing_scope`` when the token lacks a scope the method needs."""
+        lacking = [s for s in NEEDS.get(method, ()) if s not in self.scopes]
+        return fail("missing_scope") if lacking else None
+
+    def header(self) -> dict[str, str]:
+        """The ``x-oauth-scopes`` header Slack sends back with every answer."""
+        return {"x-oauth-scopes": ",".join(sorted(self.scopes))}
+
+    def users_list(
+        self, params: dict[str, Any], users_by_email: dict[str, str], deactivated: set[str]
+    ) -> Response:
+        """One page of the workspace's users, from ``cursor``."""
+        try:
+            limit = int(params.get("limit") or MAX_LIMIT)
+            start = _index(str(params.get("cursor") or ""))
+        except ValueError:
+            return fail("invalid_cursor")
+        limit = min(max(limit, 1), MAX_LIMIT)
+        people = sorted((uid, email) for email, uid in users_by_email.items())
+        everyone = people + sorted((uid, "") for uid in self.bots)
+        page = everyone[start : start + limit]
+        more = start + limit < len(everyone)
+        return ok(
+            members=[self._member(uid, email, deactivated) for uid, email in page],
+            cache_ts=0,
+            response_metadata={"next_cursor": _cursor(start + limit) if more else ""},
+        )
+
+    def _member(self, uid: str, email: str, deactivated: set[str]) -> dict[str, Any]:
+        name = email.split("@", 1)[0] if email else uid.lower()
+        profile: dict[str, Any] = {"real_name": name, "display_name": name}
+        if email:
+            profile["email"] = email
+        stranger = uid in self.strangers
+        return {
+            "id": uid,
+            "team_id": "T999" if stranger else TEAM_ID,
+            "name": name,
+            "deleted": uid in deactivated,
+            "is_bot": uid in self.bots,
+            "is_stranger": stranger,
+            "profile": profile,
+        }
+
+
+def _cursor(index: int) -> str:
+    return base64.b64encode(f"user:{index}".encode()).decode()
+
+
+def _index(cursor: str) -> int:
+    if not cursor:
+        return 0
+    text = base64.b64decode(cursor.encode(), validate=True).decode()
+    if not text.startswith("user:"):
+        raise ValueError(cursor)
+    return int(text.removeprefix("user:"))
