@@ -74,6 +74,7 @@ class BotNotifier:
         self._state_url = state_url or ""
         self._user_map_file = user_map_file
         self._identify = identify
+        self.told: list[tuple[str, str, str]] = []  # the last delivery's cancel DMs, with sources
         self._directory_max_age = directory_max_age
         self._sealer = Sealer(token) if answers else None
         self.target = f"slack channel {channel}"
@@ -123,6 +124,7 @@ class BotNotifier:
                 log.info("report.skipped", target=self.target, reason="nothing new")
             if dms:
                 failed = messenger.send(plan, admin_channel)
+                self.told = messenger.told
                 if failed and thread:
                     self._reply(admin_channel, thread, render_unwarned(failed, BOT_FULL_LIST))
         return named
@@ -139,7 +141,7 @@ class BotNotifier:
                 self._client,
                 channel_id=channel_id,
                 thread_ts=ts,
-                content=csv_text(report, extra),
+                content=csv_text(report, extra, plan.contacts),
                 filename=f"copilot-seats-{report.at:%Y-%m-%d}.csv",
                 title=f"Copilot seats {report.at:%Y-%m-%d}: every listed seat",
                 comment="The full lists of this report.",

@@ -21,9 +21,10 @@ from reaper.identity.choose import NO_IDENTITY, Choice
 from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
+from reaper.report.export import Contact
 from reaper.slack.buttons import epoch
 from reaper.slack.directory import find_user, prime
-from reaper.slack.dm_plan import DmPlan, Target, candidates
+from reaper.slack.dm_plan import DmPlan, Target, candidates, outcome
 from reaper.slack.dm_text import KEEP_LABEL, RELEASE_LABEL, cancelled_message, flagged_message
 from reaper.slack.ledger import DmLedger
 from reaper.slack.listing import Unwarned
@@ -66,6 +67,7 @@ class DirectMessenger:
         self._directory_max_age = directory_max_age  # None: never read Slack's directory
         self._choices: dict[str, Choice] = {}
         self._missed: Counter[str] = Counter()  # why → how many could not be messaged
+        self.told: list[tuple[str, str, str]] = []  # (org, login, address source) told of a cancel
         self._client = client
         self._buttons = buttons
         self._report = report
@@ -124,8 +126,10 @@ class DirectMessenger:
                     plan.targets.append(
                         Target(target.event, target.entry, target.key, target.listed, user_id)
                     )
+                    self._contact(plan, target.entry.login, emails, "")
                     continue
             self._unreachable(plan, target, why)
+            self._contact(plan, target.entry.login, emails or {}, why)
         plan.notes += _counts(plan, self._missed)
         return plan
 
@@ -148,6 +152,12 @@ class DirectMessenger:
             prime(self._client, self._ledger, addresses, self._report.at, max_age)
         except StateStoreError as exc:
             log.error("slack.dm_lookup_failed", error=str(exc))
+
+    def _contact(self, plan: DmPlan, login: str, emails: dict[str, str], why: str) -> None:
+        """Remember how a person was reached: the address's source and the outcome."""
+        key = login.casefold()
+        source = self.source_of(login) or ("map" if key in emails else "")
+        plan.contacts[key] = Contact(source or "none", outcome(why), emails.get(key))
 
     def _unreachable(self, plan: DmPlan, target: Target, why: str) -> None:
         self._missed[why] += 1
@@ -227,6 +237,10 @@ class DirectMessenger:
                 self._ledger.release(target.key)
             return f"direct message failed ({exc.code or 'Slack unreachable'})"
         log.info("slack.dm_sent", org=target.entry.org, login=target.entry.login, kind=target.event)
+        if target.event == "cancelled":
+            self.told.append(
+                (target.entry.org, target.entry.login, self.source_of(target.entry.login) or "map")
+            )
         return None
 
     def _answers(self, target: Target) -> list[dict[str, Any]]:

@@ -1,0 +1,111 @@
+"""Per person in the CSV and JSON reports: the address's source and the direct-message outcome."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import TYPE_CHECKING
+
+from structlog.testing import capture_logs
+
+from tests.conftest import SLACK_BOT_TOKEN
+from tests.harness import Reaper
+from tests.harness import idle_seat as idle
+from tests.slack.clicking import audit
+from tests.slack.support import bot_settings
+from tests.test_cli import env_for, run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from reaper.simulator import Simulator
+    from tests.conftest import FakeClock
+
+EXPECTED = {
+    "idle-ian": ("saml", "reached"),
+    "idle-ned": ("none", "no_identity"),
+    "idle-ola": ("none", "outside_domains"),
+    "idle-pat": ("verified", "no_slack_user"),
+    "idle-mo": ("map", "reached"),
+}
+
+
+def five_people(sim: Simulator, clock: FakeClock, tmp_path: Path) -> dict[str, str]:
+    """Five idle people, one for each way of (not) being reached; the CLI's environment."""
+    sim.graphql.add_identity("acme", "idle-ian", name_id="ian@corp.com")
+    sim.graphql.add_identity("acme", "idle-ola", name_id="ola@elsewhere.org")
+    sim.graphql.verified[("acme", "idle-pat")] = ["pat@corp.com"]
+    sim.slack_users_by_email = {"ian@corp.com": "U0IAN", "mo@partner.org": "U0MO"}
+    for login in EXPECTED:
+        idle(sim, clock, login)
+    user_map = tmp_path / "users.csv"
+    user_map.write_text("login,email\nidle-mo,mo@partner.org\n")
+    env = env_for(
+        sim,
+        tmp_path,
+        SLACK_BOT_TOKEN=SLACK_BOT_TOKEN,
+        SLACK_CHANNEL="C1",
+        SLACK_API_URL=sim.slack_api_url,
+        SLACK_DM="true",
+        USER_MAP_FILE=str(user_map),
+        EMAIL_DOMAINS="corp.com",
+    )
+    del env["REAPER_SLACK_WEBHOOK_URL"]
+    return env
+
+
+def test_the_csv_says_the_source_and_the_outcome_per_person(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """`reaper report --format csv` carries address_source and dm_outcome, and no address."""
+    result = run(["report", "--format", "csv"], five_people(sim, clock, tmp_path))
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    got = {r["login"]: (r["address_source"], r["dm_outcome"]) for r in rows}
+    assert got == EXPECTED
+    assert "@" not in result.stdout
+    assert "email" not in rows[0]
+    assert not [m for m in sim.slack_messages if m["channel"].startswith("D")]  # nothing sent
+
+
+def test_the_json_shows_addresses_only_when_asked(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The JSON report has the same fields; addresses appear only with --with-emails."""
+    env = five_people(sim, clock, tmp_path)
+    plain = run(["report", "--format", "json"], env)
+    assert plain.returncode == 0, plain.stderr
+    [org] = json.loads(plain.stdout)["orgs"]
+    got = {e["login"]: (e["address_source"], e["dm_outcome"]) for e in org["flagged"]}
+    assert got == EXPECTED
+    assert "@corp.com" not in plain.stdout
+    shown = run(["report", "--format", "json", "--with-emails"], env)
+    [org] = json.loads(shown.stdout)["orgs"]
+    emails = {e["login"]: e["email"] for e in org["flagged"]}
+    assert emails["idle-ian"] == "ian@corp.com"
+    assert emails["idle-ned"] is None
+    csv_shown = run(["report", "--format", "csv", "--with-emails"], env)
+    assert "pat@corp.com" in csv_shown.stdout
+
+
+def test_the_audit_records_the_source_of_a_cancel_message(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Told of a cancel through SAML, the audit says "saml" and never the address."""
+    sim.graphql.add_identity("acme", "idle-ian", name_id="ian@corp.com")
+    sim.slack_users_by_email = {"ian@corp.com": "U0IAN"}
+    idle(sim, clock, "idle-ian")
+    reaper = Reaper(sim, clock, tmp_path)
+    reaper.overrides = bot_settings(sim, slack_dm=True)
+    assert reaper.run().ok
+    clock.advance(days=15)  # past the 14-day grace period
+    with capture_logs() as logs:
+        assert reaper.run().ok
+    assert reaper.cancel_requests() == [["idle-ian"]]
+    [told] = audit(reaper, "slack.dm_sent")
+    assert (told.org, told.login) == ("acme", "idle-ian")
+    assert "address: saml" in told.reason
+    assert all("@corp.com" not in e.reason for e in audit(reaper))
+    loud = [e for e in logs if e["log_level"] != "debug"]
+    assert "@corp.com" not in json.dumps(loud, default=str)
