@@ -142,3 +142,21 @@ def test_check_names_the_missing_scopes(sim: Simulator, tmp_path: Path) -> None:
     lacking = run(["check"], env)
     assert "[warn] Slack bot token lacks users:read.email" in lacking.stdout
     assert "xoxb-" not in lacking.stdout + lacking.stderr
+
+
+def test_a_fresh_directory_is_not_read_again(
+    reaper: Reaper, sim: Simulator, clock: FakeClock
+) -> None:
+    """Within REAPER_IDENTITY_MAX_AGE_DAYS the directory read stands: newcomers are looked up."""
+    assert reaper.run().ok
+    clock.advance(days=2)
+    for n in range(4):
+        login = f"idle-r{n}"
+        sim.graphql.add_identity("acme", login, name_id=f"r{n}@corp.com")
+        sim.slack_users_by_email[f"r{n}@corp.com"] = f"U3R{n}"
+        idle(sim, clock, login)
+    sim.reset_records()
+    assert reaper.run().ok
+    assert calls(sim, "users.list") == 0
+    assert calls(sim, "users.lookupByEmail") == 4
+    assert {f"D3R{n}" for n in range(4)} <= messaged(sim)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from structlog.testing import capture_logs
 
+from reaper.simulator import Fault
 from tests.conftest import SLACK_BOT_TOKEN
 from tests.harness import Reaper
 from tests.harness import idle_seat as idle
@@ -109,3 +110,34 @@ def test_the_audit_records_the_source_of_a_cancel_message(
     assert all("@corp.com" not in e.reason for e in audit(reaper))
     loud = [e for e in logs if e["log_level"] != "debug"]
     assert "@corp.com" not in json.dumps(loud, default=str)
+
+
+def test_the_channel_report_counts_each_reason(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Reached and not reached, by reason: no identity, domains, no Slack user, Slack refused."""
+    for login in ("idle-ian", "idle-rex"):
+        sim.graphql.add_identity("acme", login, name_id=f"{login[5:]}@corp.com")
+    sim.graphql.add_identity("acme", "idle-ola", name_id="ola@elsewhere.org")
+    sim.graphql.verified[("acme", "idle-pat")] = ["pat@corp.com"]
+    sim.slack_users_by_email = {"ian@corp.com": "U0IAN", "rex@corp.com": "U0REX"}
+    for login in ("idle-ian", "idle-ned", "idle-ola", "idle-pat", "idle-rex"):
+        idle(sim, clock, login)
+    sim.inject(Fault(path=r"/users\.list$", status=200, body={"ok": False, "error": "no"}))
+    refused = {"ok": False, "error": "fatal_error"}
+    sim.inject(Fault(path=r"/users\.lookupByEmail$", status=200, body=refused))
+    reaper = Reaper(sim, clock, tmp_path)
+    reaper.overrides = bot_settings(sim, slack_dm=True, email_domains="corp.com")
+    assert reaper.run().ok
+    [report] = [m for m in sim.slack_messages if not str(m["channel"]).startswith("D")]
+    text = json.dumps(report["blocks"])
+    assert "1 user is warned by direct message." in text
+    assert "4 users are not reached by direct message" in text
+    for reason in (
+        "1 no identity found",
+        "1 address outside the allowed domains",
+        "1 no Slack user with the mapped e-mail",
+        "1 Slack look-up failed (fatal_error)",
+    ):
+        assert reason in text
+    assert "@corp.com" not in text
