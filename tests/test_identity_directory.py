@@ -90,8 +90,8 @@ def test_deactivated_bots_and_strangers_are_never_messaged(reaper: Reaper, sim: 
     """Read from the directory, a deactivated user, a bot or another workspace's user is nobody."""
     sim.slack_deactivated.add("U2P0")
     sim.slack_directory.strangers.add("U2P1")
-    sim.slack_users_by_email["p2@corp.com"] = "B0P2"
-    sim.slack_directory.bots.update({"B0P2", "B0OTHER"})
+    sim.slack_users_by_email["p2@corp.com"] = "UZBOT2"
+    sim.slack_directory.bots.update({"UZBOT2", "B0OTHER"})
     assert reaper.run().ok
     assert calls(sim, "users.lookupByEmail") == 0
     assert messaged(sim) == {"D2P3", "D2P4", "D2P5"}

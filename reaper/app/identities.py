@@ -102,9 +102,10 @@ class IdentityFinder:
             return chosen
         max_age = timedelta(days=settings.identity_max_age_days)
         with DmLedger(settings.state_url) as ledger:
-            for key, (email, source) in ledger.cached_identities(wanted, now, max_age).items():
+            cached = ledger.cached_identities(wanted, now, max_age)  # once: not once a login
+            for key, (email, source) in cached.items():
                 chosen[key] = Choice(email, source, "" if email else NO_IDENTITY)
-            left = [k for k in wanted if k not in ledger.cached_identities(wanted, now, max_age)]
+            left = [k for k in wanted if k not in cached]
             fresh = self._ask_github(left, answers)
             for key in left:
                 chosen[key] = choose(order, answers[key], domains)

@@ -7,9 +7,9 @@ pages are fewer than the addresses not yet in the look-up cache:
 
 - when the directory was read before, its size (kept in the ledger) gives the page count
   exactly (``reaper.identity.choose.read_directory``);
-- when it never was, a page is read only while the pages read, that one included, stay fewer
-  than the addresses still unknown; then the look-ups take over: never more than twice the
-  requests of the cheaper path.
+- when it never was, pages are read while the pages still to read (guessed from how many
+  addresses the pages so far held) stay fewer than the addresses still unknown; then the
+  look-ups take over (``worth_a_page``).
 
 Every user read goes into the ledger's look-up cache, as ``users.lookupByEmail`` would answer:
 a deactivated user, a bot, or a user of another workspace is cached as nobody, so they are
@@ -22,6 +22,7 @@ once (``slack.directory_unreadable``) and the look-ups go on as before.
 
 from __future__ import annotations
 
+import math
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -91,6 +92,22 @@ def find_user(
     return str(user["id"]), ""
 
 
+def worth_a_page(pages: int, found: int, left: int) -> bool:
+    """With the directory's size unknown, tell whether reading on beats looking ``left`` up.
+
+    Nothing found yet: read while the pages, the next one included, stay fewer than ``left``
+    (never more than twice the cheaper path). Some found: the pages still to read are guessed
+    from the pace so far (``pages`` for ``found``), and read while fewer than ``left``. Never
+    more pages than addresses asked about, so pages and look-ups stay within twice the
+    look-ups alone.
+    """
+    if left == 0 or pages + 1 >= found + left:
+        return False  # never more pages than addresses asked about: at most twice the look-ups
+    if found == 0:
+        return pages + 1 < left
+    return math.ceil(pages * left / found) < left
+
+
 def prime(
     client: WebClient,
     ledger: DmLedger,
@@ -107,9 +124,9 @@ def prime(
         size, read_at = known
         if now - read_at <= max_age or not read_directory(size, len(wanted), PAGE):
             return 0
-    pages, seen, cursor = 0, 0, ""
+    pages, seen, cursor, asked = 0, 0, "", len(wanted)
     while True:
-        if known is None and pages + 1 >= len(wanted):
+        if known is None and not worth_a_page(pages, asked - len(wanted), len(wanted)):
             log.info("slack.directory_stopped", pages=pages, left=len(wanted))
             return pages  # unknown size: the look-ups are now the cheaper bet
         try:
