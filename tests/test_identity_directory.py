@@ -160,3 +160,36 @@ def test_a_fresh_directory_is_not_read_again(
     assert calls(sim, "users.list") == 0
     assert calls(sim, "users.lookupByEmail") == 4
     assert {f"D3R{n}" for n in range(4)} <= messaged(sim)
+
+
+def test_the_simulated_directory_pages_like_slack(sim: Simulator) -> None:
+    """users.list at the simulator: 200 a page, cursors to the end, flags, missing_scope."""
+    from slack_sdk import WebClient  # noqa: PLC0415 (the real client, as the reaper's)
+    from slack_sdk.errors import SlackApiError  # noqa: PLC0415
+
+    sim.slack_users_by_email = {f"u{n}@corp.com": f"U{n:04d}" for n in range(450)}
+    sim.slack_deactivated.add("U0000")
+    sim.slack_directory.bots.add("UBOT")
+    sim.slack_directory.strangers.add("U0001")
+    client = WebClient(token=SLACK_BOT_TOKEN, base_url=sim.slack_api_url)
+    members, cursor, pages = [], None, 0
+    while True:
+        answer = client.users_list(limit=500, cursor=cursor)
+        pages += 1
+        members += answer["members"]
+        cursor = answer["response_metadata"]["next_cursor"]
+        if not cursor:
+            break
+    assert pages == 3  # 451 users, at most 200 a page
+    by_id = {m["id"]: m for m in members}
+    assert len(by_id) == 451
+    assert by_id["U0000"]["deleted"]
+    assert by_id["UBOT"]["is_bot"]
+    assert "email" not in by_id["UBOT"]["profile"]
+    assert by_id["U0001"]["is_stranger"]
+    assert by_id["U0001"]["team_id"] != by_id["U0002"]["team_id"]
+    assert "users:read" in answer.headers["x-oauth-scopes"]
+    sim.slack_directory.scopes.discard("users:read")
+    with pytest.raises(SlackApiError) as refused:
+        client.users_list(limit=200)
+    assert refused.value.response["error"] == "missing_scope"

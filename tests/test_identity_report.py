@@ -141,3 +141,31 @@ def test_the_channel_report_counts_each_reason(
     ):
         assert reason in text
     assert "@corp.com" not in text
+
+
+def test_the_csv_in_the_thread_carries_the_outcome_but_no_address(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A cut report's CSV says each person's source and outcome, never their address."""
+    logins = [f"idle-{n:02d}" for n in range(20)]
+    for n, login in enumerate(logins):
+        idle(sim, clock, login)
+        if n % 2 == 0:
+            sim.graphql.add_identity("acme", login, name_id=f"p{n}@corp.com")
+    sim.slack_users_by_email = {f"p{n}@corp.com": f"U0P{n:02d}" for n in range(0, 20, 4)}
+    reaper = Reaper(sim, clock, tmp_path)
+    reaper.overrides = bot_settings(sim, slack_dm=True)
+    assert reaper.run().ok
+    [upload] = sim.slack_files
+    content = upload["content"].decode()
+    rows = {r["login"]: r for r in csv.DictReader(io.StringIO(content))}
+    assert (rows["idle-00"]["address_source"], rows["idle-00"]["dm_outcome"]) == ("saml", "reached")
+    assert (rows["idle-02"]["address_source"], rows["idle-02"]["dm_outcome"]) == (
+        "saml",
+        "no_slack_user",
+    )
+    assert (rows["idle-01"]["address_source"], rows["idle-01"]["dm_outcome"]) == (
+        "none",
+        "no_identity",
+    )
+    assert "@" not in content
