@@ -109,8 +109,10 @@ def main() -> None:
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
     }
     figures["github_ratio"] = round(first["github_s"] / figures["github_floor_s"], 2)
-    figures["slack_ratio_to_latency_floor"] = round(
-        first["slack_s"] / (figures["slack_floor_requests"] * args.latency), 2
+    slack_requests = first["slack_users_list"] + first["slack_lookups"]
+    figures["slack_requests_ratio"] = round(slack_requests / figures["slack_floor_requests"], 2)
+    figures["slack_ratio_to_latency"] = round(
+        first["slack_s"] / max(slack_requests * args.latency, 0.001), 2
     )
     sys.stdout.write(json.dumps(figures) + "\n")
 
