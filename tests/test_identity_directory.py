@@ -193,3 +193,16 @@ def test_the_simulated_directory_pages_like_slack(sim: Simulator) -> None:
     with pytest.raises(SlackApiError) as refused:
         client.users_list(limit=200)
     assert refused.value.response["error"] == "missing_scope"
+
+
+def test_past_the_tier_2_limit_the_look_ups_take_over(reaper: Reaper, sim: Simulator) -> None:
+    """users.list past its Tier-2 limit is retried a bounded number of times, then looked up."""
+    sim.slack_directory.per_minute = 2  # the simulator's clock stands still: no minute ends
+    sim.slack_directory.retry_after = 0
+    with capture_logs() as logs:
+        assert reaper.run().ok
+    assert sim.slack_directory.limited == 4  # the third page, then three retries
+    assert calls(sim, "users.list") == 6
+    assert any(e["event"] == "slack.directory_unreadable" for e in logs)
+    assert calls(sim, "users.lookupByEmail") == 6
+    assert len(messaged(sim)) == 6

@@ -132,8 +132,9 @@ class SlackApi:
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
-        handlers["users.list"] = lambda p: self.directory.users_list(
-            p, self.users_by_email, self.deactivated
+        handlers["users.list"] = lambda p: (
+            self.directory.throttled(self.clock())
+            or self.directory.users_list(p, self.users_by_email, self.deactivated)
         )
         handler = handlers.get(method)
         response = self.directory.missing(method) or (

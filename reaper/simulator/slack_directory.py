@@ -6,15 +6,19 @@ Slack's bot users have none) and ``strangers`` belong to another workspace (``is
 another ``team_id``). Pages hold ``limit`` users (default and most: 200, as Slack advises)
 and end with ``response_metadata.next_cursor``, empty on the last page. ``scopes`` are the
 bot token's, sent back on every Web API answer in ``x-oauth-scopes`` as Slack does; a method
-needing a scope the token lacks answers ``missing_scope``.
+needing a scope the token lacks answers ``missing_scope``. ``per_minute`` (0: no limit) is
+``users.list``'s Tier-2 limit: past it within a minute of the simulator's clock, HTTP 429
+with ``Retry-After`` (the rest of the minute, or ``retry_after`` when set).
 """
 
 from __future__ import annotations
 
 import base64
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from reaper.simulator.server import json_response
 from reaper.simulator.slack_wire import TEAM_ID, fail, ok
 
 if TYPE_CHECKING:
@@ -41,6 +45,25 @@ class Directory:
     bots: set[str] = field(default_factory=set)
     strangers: set[str] = field(default_factory=set)
     scopes: set[str] = field(default_factory=lambda: set(BOT_SCOPES))
+    per_minute: int = 0  # users.list's Tier-2 limit; 0: none
+    retry_after: int | None = None  # the Retry-After to answer; None: the rest of the minute
+    limited: int = 0  # how many users.list calls were answered 429
+    _calls: list[datetime] = field(default_factory=list)
+
+    def throttled(self, now: datetime) -> Response | None:
+        """HTTP 429 when ``users.list`` is past its Tier-2 limit within the last minute."""
+        if not self.per_minute:
+            return None
+        self._calls = [t for t in self._calls if now - t < timedelta(minutes=1)]
+        if len(self._calls) < self.per_minute:
+            self._calls.append(now)
+            return None
+        self.limited += 1
+        left = 60 - int((now - self._calls[0]).total_seconds())
+        wait = self.retry_after if self.retry_after is not None else max(left, 1)
+        return json_response(
+            429, {"ok": False, "error": "ratelimited"}, headers={"Retry-After": str(wait)}
+        )
 
     def missing(self, method: str) -> Response | None:
         """``missing_scope`` when the token lacks a scope the method needs."""
