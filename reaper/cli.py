@@ -69,6 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--format", choices=["table", "slack", "csv", "json"], default="table", dest="fmt"
     )
+    report.add_argument(
+        "--with-emails",
+        action="store_true",
+        help="csv/json: add each person's address (personal data: kept out of Slack and logs)",
+    )
     commands.add_parser(
         "check", help="check configuration, token, orgs, Slack and state; exit 0 when ready"
     )
@@ -189,7 +194,7 @@ def _verb(settings: Settings, args: argparse.Namespace) -> int:
     if args.command == "report":
         from reaper.commands.report import preview  # noqa: PLC0415
 
-        return preview(settings, args.fmt, sys.stdout)
+        return preview(settings, args.fmt, sys.stdout, with_emails=args.with_emails)
     if args.command == "check":
         from reaper.commands.check import check  # noqa: PLC0415
 

@@ -99,3 +99,16 @@ def test_slack_directory_is_read_only_when_cheaper(
 ) -> None:
     """users.list (200 a page) is read only when it takes fewer requests than the look-ups."""
     assert read_directory(workspace, addresses) is directory
+
+
+def test_an_unknown_directory_is_read_while_it_pays() -> None:
+    """Slack's directory of unknown size: read on while the pages left look fewer than look-ups."""
+    from reaper.slack.directory import worth_a_page  # noqa: PLC0415 (the rule under test)
+
+    assert not worth_a_page(0, 0, 1)  # one address: one look-up beats any page
+    assert worth_a_page(0, 0, 6)
+    assert not worth_a_page(5, 0, 6)  # five pages and nothing found: look the six up
+    assert worth_a_page(96, 1920, 80)  # 96 pages held 1,920: 4 more pages beat 80 look-ups
+    assert not worth_a_page(10, 10, 20)  # 10 pages held 10: 20 more pages lose to 20 look-ups
+    assert not worth_a_page(99, 90, 10)  # never more pages than addresses asked about
+    assert not worth_a_page(3, 6, 0)  # everyone found: stop

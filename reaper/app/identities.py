@@ -23,13 +23,17 @@ from reaper.github.session import GitHubSession
 from reaper.identity.choose import NO_IDENTITY, Choice, choose
 from reaper.identity.usermap import load_user_map
 from reaper.logs import get_logger
+from reaper.slack.dm import DirectMessenger
 from reaper.slack.ledger import DmLedger
+from reaper.slack.transport import web_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from datetime import datetime
 
     from reaper.config.settings import Settings
+    from reaper.report.export import Contact
+    from reaper.report.model import CycleReport
 
 log = get_logger(__name__)
 GITHUB_SOURCES = ("saml", "scim", "verified")
@@ -98,9 +102,10 @@ class IdentityFinder:
             return chosen
         max_age = timedelta(days=settings.identity_max_age_days)
         with DmLedger(settings.state_url) as ledger:
-            for key, (email, source) in ledger.cached_identities(wanted, now, max_age).items():
+            cached = ledger.cached_identities(wanted, now, max_age)  # once: not once a login
+            for key, (email, source) in cached.items():
                 chosen[key] = Choice(email, source, "" if email else NO_IDENTITY)
-            left = [k for k in wanted if k not in ledger.cached_identities(wanted, now, max_age)]
+            left = [k for k in wanted if k not in cached]
             fresh = self._ask_github(left, answers)
             for key in left:
                 chosen[key] = choose(order, answers[key], domains)
@@ -167,3 +172,25 @@ def identify_for(
 ) -> IdentityFinder | None:
     """The identity sources for direct messages, when direct messages are on."""
     return IdentityFinder(settings, clock=clock, sleep=sleep) if settings.slack_dm else None
+
+
+def preview_contacts(
+    settings: Settings, report: CycleReport, clock: Callable[[], datetime]
+) -> dict[str, Contact]:
+    """How the report's people would be reached by direct message, as a live cycle finds it.
+
+    Nothing is sent: the identity sources and Slack are only read (their answers cached).
+    Empty when direct messages are off.
+    """
+    if not settings.slack_dm or settings.slack_bot_token is None:
+        return {}
+    client = web_client(settings.slack_bot_token.get_secret_value(), settings.slack_api_url)
+    with DirectMessenger(
+        client,
+        report,
+        state_url=settings.state_url,
+        user_map_file=settings.user_map_file,
+        identify=IdentityFinder(settings, clock=clock),
+        directory_max_age=timedelta(days=settings.identity_max_age_days),
+    ) as messenger:
+        return messenger.prepare().contacts

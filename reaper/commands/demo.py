@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from reaper.app import open_cycle
 from reaper.commands.demo_auth import demo_auth_choice, demo_auth_summary, demo_credentials
+from reaper.commands.demo_identity import through_saml
 from reaper.config.settings import Settings
 from reaper.core.domain import enterprise_scope
 from reaper.desk.socket import SocketLink
@@ -190,6 +191,7 @@ def run_demo(
         idle = populate(sim, clock.now, rng)
         comeback, keeper = idle[0], idle[1]
         user_map, ids = people(sim, [*idle, "two-org-tess", "direct-dan", "team-eve"], Path(tmp))
+        saml = through_saml(sim, user_map, keeper, ENTERPRISE)  # reached with no user map
         settings = Settings(
             **demo_credentials(sim, [*ORGS], DEMO_TOKEN, demo_auth_choice(auth)),
             github_api_url=sim.github_url,
@@ -233,7 +235,7 @@ def run_demo(
             "team-granted seats (team-eve's enterprise team too) left to a person. State was in "
             "a throw-away SQLite file.\n"
         )
-        out.write(demo_auth_summary(sim))
+        out.write(saml(ids[keeper]) + demo_auth_summary(sim))
     return 0 if ok and kept else 1
 
 

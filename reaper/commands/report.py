@@ -10,7 +10,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from reaper.app import open_cycle
+from reaper.app import open_cycle, utc_now
+from reaper.app.identities import preview_contacts
 from reaper.redact import scrub, scrub_data
 from reaper.report.export import csv_text, report_dict
 from reaper.report.summary import Prices
@@ -87,17 +88,22 @@ def slack_payloads(settings: Settings, report: CycleReport) -> dict[str, Any]:
     return out
 
 
-def preview(settings: Settings, fmt: str, out: TextIO) -> int:
-    """Run a read-only cycle and print its report in ``fmt``; 1 when an org was incomplete."""
+def preview(settings: Settings, fmt: str, out: TextIO, *, with_emails: bool = False) -> int:
+    """Run a read-only cycle and print its report in ``fmt``; 1 when an org was incomplete.
+
+    CSV and JSON say, per person, how a direct message would reach them (addresses only
+    ``with_emails``).
+    """
     capture = CapturingNotifier()
     with open_cycle(settings, notifier=capture, dry_run=True, exclusive=False) as cycle:
         outcome = cycle.run()
     report = capture.report or outcome.report
     prices = Prices(settings.price_business, settings.price_enterprise)
+    contacts = preview_contacts(settings, report, utc_now) if fmt in {"csv", "json"} else {}
     if fmt == "csv":
-        text = csv_text(report)
+        text = csv_text(report, (), contacts, with_emails=with_emails)
     elif fmt == "json":
-        text = _json(report_dict(report, prices))
+        text = _json(report_dict(report, prices, contacts, with_emails=with_emails))
     elif fmt == "slack":
         text = _json(slack_payloads(settings, report))
     else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from reaper.errors import SlackDeliveryError, StateStoreError
 from reaper.logs import get_logger
 from reaper.report import CycleReport, render_text
+from reaper.store import AuditEntry
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -83,6 +84,8 @@ def deliver(
         )
         return CycleOutcome(report, delivered=False, delivery_error=str(exc), error=error)
     log.info("report.delivered", target=notifier.target, named=len(named))
+    if memory is not None and not report.dry_run:
+        error = audit_told(report, notifier, memory) or error
     if named and memory is not None:
         try:
             memory.warn(named)
@@ -90,3 +93,19 @@ def deliver(
             log.error("flag.warn_not_saved", error=str(exc))
             error = error or str(exc)
     return CycleOutcome(report, delivered=True, error=error)
+
+
+def audit_told(report: CycleReport, notifier: Notifier, memory: Memory) -> str | None:
+    """Audit who was told of a cancel by direct message, with the source of the address."""
+    told: list[tuple[str, str, str]] = getattr(notifier, "told", [])
+    entries = [
+        AuditEntry(report.at, org, login, "slack.dm_sent", f"told of the cancel; address: {source}")
+        for org, login, source in told
+    ]
+    try:
+        if entries:
+            memory.write(audit=entries)
+    except StateStoreError as exc:
+        log.error("audit.not_saved", error=str(exc))
+        return str(exc)
+    return None

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt import App
 
 from reaper.app import utc_now
+from reaper.app.identities import identify_for
 from reaper.desk.answer import Answer, Click
 from reaper.desk.clicks import Desk
 from reaper.desk.who import Admins, Resolver
@@ -195,7 +196,10 @@ def make_app(
         settings,
         sealer=Sealer(bot),
         resolver=Resolver(
-            client, state_url=settings.state_url, user_map_file=settings.user_map_file
+            client,
+            state_url=settings.state_url,
+            user_map_file=settings.user_map_file,
+            identify=identify_for(settings, clock, sleep),
         ),
         admins=Admins(client, settings.slack_admins),
         clock=clock,

@@ -1,8 +1,10 @@
 """Who may click what, decided on the server side at click time.
 
-- A warning's buttons belong to one person: the Slack user the user map resolves for that
-  GitHub login *now* (user map → e-mail → ``users.lookupByEmail``, cached in the ledger like
-  the direct messages' look-ups), who must also be the user the message was sent to.
+- A warning's buttons belong to one person: the Slack user that GitHub login resolves to
+  *now*, the way its direct message was addressed (the identity sources in
+  ``REAPER_IDENTITY`` order, answers cached in the store: user map, SAML, SCIM, verified
+  e-mail → ``users.lookupByEmail``, cached in the ledger), who must also be the user the
+  message was sent to.
 - The channel report's buttons belong to the admins, ``REAPER_SLACK_ADMINS``: Slack user IDs
   (``U…``, ``W…``) and user-group IDs (``S…``), whose members are read with
   ``usergroups.users.list`` (scope ``usergroups:read``) and kept for a few minutes.
@@ -14,10 +16,11 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from reaper.errors import StateStoreError
+from reaper.errors import ReaperError, StateStoreError
+from reaper.identity.choose import NO_IDENTITY
 from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
-from reaper.slack.dm import find_user
+from reaper.slack.directory import find_user
 from reaper.slack.ledger import DmLedger
 from reaper.slack.transport import SlackCallError, call
 
@@ -28,6 +31,8 @@ if TYPE_CHECKING:
 
     from slack_sdk import WebClient
 
+    from reaper.slack.dm import Identify
+
 log = get_logger(__name__)
 
 GROUP_TTL_SECONDS = 300.0  # how long a user group's members are trusted before reading again
@@ -36,13 +41,23 @@ GROUP_TTL_SECONDS = 300.0  # how long a user group's members are trusted before 
 class Resolver:
     """The Slack user a GitHub login belongs to, resolved at click time."""
 
-    def __init__(self, client: WebClient, *, state_url: str, user_map_file: Path | None) -> None:
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        state_url: str,
+        user_map_file: Path | None,
+        identify: Identify | None = None,
+    ) -> None:
         self._client = client
         self._state_url = state_url
         self._user_map_file = user_map_file
+        self._identify = identify  # the direct messages' identity sources, when configured
 
     def slack_user(self, login: str, now: datetime) -> tuple[str | None, str]:
         """(Slack user id, "") for ``login``, or (None, why nobody) when it cannot be resolved."""
+        if self._identify is not None:
+            return self._through_sources(login, now)
         if self._user_map_file is None:
             return None, "no user map is configured"
         try:
@@ -56,6 +71,24 @@ class Resolver:
         except StateStoreError as exc:
             log.error("slack.dm_lookup_failed", error=str(exc))
             return None, "the state store is unavailable"
+
+    def _through_sources(self, login: str, now: datetime) -> tuple[str | None, str]:
+        """As the direct message did: the identity sources (cached), then the Slack look-up."""
+        assert self._identify is not None
+        try:
+            choice = self._identify([login], now).get(login.casefold())
+            emails = {login.casefold(): choice.email} if choice and choice.email else {}
+            missing = choice.why if choice is not None and choice.why else NO_IDENTITY
+            with DmLedger(self._state_url) as ledger:
+                return find_user(
+                    self._client, ledger, login, emails, now, mapped=True, missing=missing
+                )
+        except StateStoreError as exc:
+            log.error("slack.dm_lookup_failed", error=str(exc))
+            return None, "the state store is unavailable"
+        except ReaperError as exc:
+            log.error("identity.lookup_failed", error=str(exc))
+            return None, "the identity sources could not be read"
 
 
 class Admins:

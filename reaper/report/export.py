@@ -1,9 +1,18 @@
-"""The report as data: a CSV with every listed person, and a JSON document of the whole report."""
+"""The report as data: a CSV with every listed person, and a JSON document of the whole report.
+
+With direct messages on, each person also carries how they were (or would be) reached
+(``Contact``): the source of their address (``map``, ``saml``, ``scim``, ``verified``,
+``none``) and the outcome (``reached``, ``no_identity``, ``outside_domains``,
+``no_slack_user``, ``slack_refused``, ``not_tried``). The address itself is written only
+when asked for (``with_emails``: ``reaper report --with-emails``), never in what Slack gets.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from reaper.report.summary import Prices, histogram, savings, seat_age
@@ -34,10 +43,36 @@ CSV_COLUMNS = (
     "held_by",  # needs a person: the teams holding them (";" between several)
     "hold_code",  # why each cannot be written to (reaper.core.holds), in the same order
     "hold_reason",  # the same in words
+    "address_source",
+    "dm_outcome",
 )
 #: Every list of the report, in the order the CSV and the JSON give them.
 ALL_LISTS = ("flagged", "cancelled", "reactivated", "needs_person", "in_grace", "waiting")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    """How one person was reached by direct message: the address's source, the outcome."""
+
+    source: str  # map, saml, scim, verified; none when no source had an address
+    outcome: str  # reached, no_identity, outside_domains, no_slack_user, slack_refused, not_tried
+    email: str | None = None  # shown only with --with-emails
+
+
+#: Case-folded login → how they were reached (empty: direct messages were not tried).
+Contacts = Mapping[str, Contact]
+
+
+def _contact(contacts: Contacts, login: str, *, with_emails: bool) -> dict[str, Any]:
+    found = contacts.get(login.casefold())
+    out: dict[str, Any] = {
+        "address_source": found.source if found else None,
+        "dm_outcome": found.outcome if found else None,
+    }
+    if with_emails:
+        out["email"] = found.email if found else None
+    return out
 
 
 def _cell(value: object) -> str:
@@ -53,8 +88,11 @@ def _saved(name: str, entry: Entry) -> bool | None:
     return entry.saved if name == "cancelled" else None
 
 
-def _row(name: str, entry: Entry, now: datetime) -> list[str]:
+def _row(
+    name: str, entry: Entry, now: datetime, contacts: Contacts, *, with_emails: bool = False
+) -> list[str]:
     saved = _saved(name, entry)
+    reached = _contact(contacts, entry.login, with_emails=with_emails).values()
     return [
         _cell(v)
         for v in (
@@ -76,19 +114,30 @@ def _row(name: str, entry: Entry, now: datetime) -> list[str]:
             ";".join(h.team for h in entry.holds),
             ";".join(h.code for h in entry.holds),
             "; ".join(h.text for h in entry.holds),
+            *reached,
         )
     ]
 
 
-def csv_text(report: CycleReport, extra: Iterable[tuple[str, Entry]] = ()) -> str:
+def csv_text(
+    report: CycleReport,
+    extra: Iterable[tuple[str, Entry]] = (),
+    contacts: Contacts | None = None,
+    *,
+    with_emails: bool = False,
+) -> str:
     """Every seat of every list, one row each, plus ``extra`` (list name, entry) rows and errors."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(CSV_COLUMNS)
-    for name in ALL_LISTS:
-        writer.writerows(_row(name, entry, report.at) for entry in report.entries(name))
-    writer.writerows(_row(name, entry, report.at) for name, entry in extra)
-    blank = dict.fromkeys(CSV_COLUMNS, "")
+    columns = (*CSV_COLUMNS, "email") if with_emails else CSV_COLUMNS
+    writer.writerow(columns)
+    known = contacts or {}
+    rows = [(name, entry) for name in ALL_LISTS for entry in report.entries(name)]
+    writer.writerows(
+        _row(name, entry, report.at, known, with_emails=with_emails)
+        for name, entry in [*rows, *extra]
+    )
+    blank = dict.fromkeys(columns, "")
     for org in report.orgs:
         writer.writerows(
             {**blank, "list": "error", "org": _cell(org.org), "reason": _cell(error)}.values()
@@ -101,7 +150,14 @@ def _when(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def entry_dict(entry: Entry, now: datetime, name: str = "") -> dict[str, Any]:
+def entry_dict(
+    entry: Entry,
+    now: datetime,
+    name: str = "",
+    contacts: Contacts | None = None,
+    *,
+    with_emails: bool = False,
+) -> dict[str, Any]:
     """One listed person of list ``name`` as JSON-ready data, ages as of ``now``.
 
     ``last_activity_at`` stays null when GitHub reports none; ``seat_age_days`` (from the
@@ -133,10 +189,17 @@ def entry_dict(entry: Entry, now: datetime, name: str = "") -> dict[str, Any]:
             }
             for h in entry.holds
         ],
+        **_contact(contacts or {}, entry.login, with_emails=with_emails),
     }
 
 
-def report_dict(report: CycleReport, prices: Prices) -> dict[str, Any]:
+def report_dict(
+    report: CycleReport,
+    prices: Prices,
+    contacts: Contacts | None = None,
+    *,
+    with_emails: bool = False,
+) -> dict[str, Any]:
     """The whole report as JSON-ready data: totals, savings, histogram, and per org its lists."""
     saving = savings(report, prices)
     return {
@@ -170,7 +233,10 @@ def report_dict(report: CycleReport, prices: Prices) -> dict[str, Any]:
                 "failed": org.failed,
                 "counts": org.counts.as_dict(),
                 **{
-                    name: [entry_dict(e, report.at, name) for e in getattr(org, name)]
+                    name: [
+                        entry_dict(e, report.at, name, contacts, with_emails=with_emails)
+                        for e in getattr(org, name)
+                    ]
                     for name in ALL_LISTS
                 },
                 "errors": list(org.errors),

@@ -14,6 +14,7 @@ import zlib
 from typing import TYPE_CHECKING, Any
 
 from reaper.simulator.server import text_response
+from reaper.simulator.slack_directory import Directory
 from reaper.simulator.slack_wire import (
     BOT_USER_ID,
     RESPONSE_PREFIX,
@@ -64,6 +65,7 @@ class SlackApi:
         self.files: list[dict[str, Any]] = []
         self.users_by_email: dict[str, str] = {}
         self.deactivated: set[str] = set()  # user ids answered as ``deleted`` (deactivated)
+        self.directory = Directory()  # users.list: bots, strangers; the bot token's scopes
         self._uploads: dict[str, dict[str, Any]] = {}
         self._counter = itertools.count(1)
 
@@ -130,8 +132,16 @@ class SlackApi:
             "files.getUploadURLExternal": self._get_upload_url,
             "files.completeUploadExternal": self._complete_upload,
         }
+        handlers["users.list"] = lambda p: (
+            self.directory.throttled(self.clock())
+            or self.directory.users_list(p, self.users_by_email, self.deactivated)
+        )
         handler = handlers.get(method)
-        return handler(params) if handler else fail("unknown_method")
+        response = self.directory.missing(method) or (
+            handler(params) if handler else fail("unknown_method")
+        )
+        response.headers.update(self.directory.header())
+        return response
 
     def _connections_open(self, bearer: str | None, token: Any) -> Response:
         """``apps.connections.open``: the app-level token, sent as a header, gets a URL."""

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
     from reaper.simulator.slack import SlackApi
     from reaper.simulator.slack_actions import SlackActions
+    from reaper.simulator.slack_directory import Directory
     from reaper.simulator.socket_mode import SocketModeServer
 
 SIM_SLACK_APP_TOKEN = "xapp-sim"
@@ -93,6 +94,11 @@ class SlackSide:
     def slack_deactivated(self) -> set[str]:
         """Slack user ids answered as deactivated (``deleted``): add to it in tests."""
         return self._slack.deactivated
+
+    @property
+    def slack_directory(self) -> Directory:
+        """``users.list``'s bots and users of another workspace, and the bot token's scopes."""
+        return self._slack.directory
 
     @property
     def slack_user_groups(self) -> dict[str, list[str]]:

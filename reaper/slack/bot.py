@@ -33,6 +33,7 @@ from reaper.slack.transport import post_message, upload_file, web_client
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import timedelta
     from pathlib import Path
 
     from reaper.report.model import CycleReport
@@ -59,6 +60,7 @@ class BotNotifier:
         state_url: str | None = None,
         user_map_file: Path | None = None,
         identify: Identify | None = None,
+        directory_max_age: timedelta | None = None,
         answers: bool = False,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
@@ -72,6 +74,8 @@ class BotNotifier:
         self._state_url = state_url or ""
         self._user_map_file = user_map_file
         self._identify = identify
+        self.told: list[tuple[str, str, str]] = []  # the last delivery's cancel DMs, with sources
+        self._directory_max_age = directory_max_age
         self._sealer = Sealer(token) if answers else None
         self.target = f"slack channel {channel}"
 
@@ -105,6 +109,7 @@ class BotNotifier:
             user_map_file=self._user_map_file,
             buttons=self._buttons(report),
             identify=self._identify,
+            directory_max_age=self._directory_max_age,
         ) as messenger:
             plan = messenger.prepare() if dms else DmPlan()
             admin_channel, thread, named = self._channel, None, NOBODY
@@ -119,6 +124,7 @@ class BotNotifier:
                 log.info("report.skipped", target=self.target, reason="nothing new")
             if dms:
                 failed = messenger.send(plan, admin_channel)
+                self.told = messenger.told
                 if failed and thread:
                     self._reply(admin_channel, thread, render_unwarned(failed, BOT_FULL_LIST))
         return named
@@ -135,7 +141,7 @@ class BotNotifier:
                 self._client,
                 channel_id=channel_id,
                 thread_ts=ts,
-                content=csv_text(report, extra),
+                content=csv_text(report, extra, plan.contacts),
                 filename=f"copilot-seats-{report.at:%Y-%m-%d}.csv",
                 title=f"Copilot seats {report.at:%Y-%m-%d}: every listed seat",
                 comment="The full lists of this report.",

@@ -23,6 +23,7 @@ main report reached its target, or when it was skipped on purpose
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from reaper.report.summary import Prices
@@ -60,6 +61,7 @@ def make_notifier(
             state_url=settings.state_url,
             user_map_file=settings.user_map_file,
             identify=identify,
+            directory_max_age=timedelta(days=settings.identity_max_age_days),
             answers=settings.slack_app_token is not None,
             sleep=sleep,
         )

@@ -1,15 +1,13 @@
 """Direct messages to the users themselves: find them, then warn each one once per event.
 
-A cycle's direct messages run in two steps around the channel report: ``prepare`` finds each
-user's Slack id (GitHub login → e-mail from the user map → ``users.lookupByEmail``, cached in
-the ledger) so the report can name whoever cannot be warned; ``send`` then posts one message
-per user and event, claimed in the ledger first so that nobody ever gets it twice. Nothing
+Two steps around the channel report: ``prepare`` finds each user's Slack id (login → address
+from the identity sources → Slack's directory or ``users.lookupByEmail``, whichever is
+cheaper, cached in the ledger) so the report names whoever cannot be warned; ``send`` posts
+one message per user and event, claimed in the ledger first: nobody gets it twice. Nothing
 here raises: a user who cannot be reached is listed, never a reason to fail the cycle.
 
-Which messages a cycle could send, and their ledger keys, is ``reaper.slack.dm_plan``'s:
-``flagged`` keyed by when the flag was set, ``cancelled`` by the cycle's date, earlier flags
-caught up while their due date is still ahead. With answers in Slack on
-(``buttons``), a warning carries "I still need it" and "Release it now", sealed for the
+Which messages a cycle could send, and their ledger keys, is ``reaper.slack.dm_plan``'s. With
+answers in Slack on, a warning carries "I still need it" and "Release it now", sealed for the
 Slack user it is sent to (``reaper.slack.buttons``).
 """
 
@@ -23,8 +21,10 @@ from reaper.identity.choose import NO_IDENTITY, Choice
 from reaper.identity.usermap import UserMapError, load_user_map
 from reaper.logs import get_logger
 from reaper.redact import scrub_data
+from reaper.report.export import Contact
 from reaper.slack.buttons import epoch
-from reaper.slack.dm_plan import DmPlan, Target, candidates
+from reaper.slack.directory import find_user, prime
+from reaper.slack.dm_plan import DmPlan, Target, candidates, outcome
 from reaper.slack.dm_text import KEEP_LABEL, RELEASE_LABEL, cancelled_message, flagged_message
 from reaper.slack.ledger import DmLedger
 from reaper.slack.listing import Unwarned
@@ -32,7 +32,7 @@ from reaper.slack.transport import SlackCallError, call
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
-    from datetime import datetime
+    from datetime import datetime, timedelta
     from pathlib import Path
 
     from slack_sdk import WebClient
@@ -48,53 +48,6 @@ log = get_logger(__name__)
 MAX_DMS_PER_CYCLE = 200  # users.lookupByEmail is Tier 3 (about 50 a minute)
 
 
-def find_user(
-    client: WebClient,
-    ledger: DmLedger,
-    login: str,
-    emails: dict[str, str],
-    now: datetime,
-    *,
-    mapped: bool,
-    missing: str | None = None,
-) -> tuple[str | None, str]:
-    """The Slack user id of a GitHub login, or None and why not (answers cached in the ledger).
-
-    GitHub login → e-mail (from the user map, or the identity sources) →
-    ``users.lookupByEmail``; a deleted user, a bot or a user of another workspace is nobody.
-    ``mapped`` tells whether a user map is configured at all; ``missing`` says why there is
-    no e-mail when the identity sources were asked.
-    """
-    email = emails.get(login.casefold())
-    if email is None:
-        if missing:
-            return None, missing
-        return None, "no e-mail in the user map" if mapped else "no user map configured"
-    known, user_id = ledger.cached_user(email, now)
-    if known:
-        return user_id, "no Slack user with the mapped e-mail"
-    try:
-        answer = call("users.lookupByEmail", lambda: client.users_lookupByEmail(email=email))
-    except SlackCallError as exc:
-        if exc.code == "users_not_found":
-            ledger.remember_user(email, None, now)
-            return None, "no Slack user with the mapped e-mail"
-        return None, f"Slack look-up failed ({exc.code or 'unreachable'})"
-    user = answer.get("user") or {}
-    if not usable(user):
-        ledger.remember_user(email, None, now)
-        return None, "the Slack user is deactivated"
-    ledger.remember_user(email, str(user["id"]), now)
-    return str(user["id"]), ""
-
-
-def usable(user: dict[str, Any]) -> bool:
-    """Tell whether a Slack user may be messaged: not deactivated, not a bot, of this workspace."""
-    if user.get("deleted") or user.get("is_bot") or not user.get("id"):
-        return False
-    return not (user.get("is_stranger") or user.get("is_restricted_to_another_workspace"))
-
-
 class DirectMessenger:
     """Direct messages of one cycle: open with ``with``, then ``prepare`` and ``send``."""
 
@@ -108,10 +61,13 @@ class DirectMessenger:
         limit: int = MAX_DMS_PER_CYCLE,
         buttons: Buttons | None = None,
         identify: Identify | None = None,
+        directory_max_age: timedelta | None = None,
     ) -> None:
         self._identify = identify
+        self._directory_max_age = directory_max_age  # None: never read Slack's directory
         self._choices: dict[str, Choice] = {}
         self._missed: Counter[str] = Counter()  # why → how many could not be messaged
+        self.told: list[tuple[str, str, str]] = []  # (org, login, address source) told of a cancel
         self._client = client
         self._buttons = buttons
         self._report = report
@@ -151,6 +107,8 @@ class DirectMessenger:
             emails = None
         if emails is not None and self._identify is not None:
             emails = self._identities(wanted[: self._limit])
+        if emails and self._directory_max_age is not None:
+            self._prime(wanted[: self._limit], emails, self._directory_max_age)
         for number, target in enumerate(wanted):
             if emails is None:
                 why = "user map unreadable"
@@ -168,8 +126,10 @@ class DirectMessenger:
                     plan.targets.append(
                         Target(target.event, target.entry, target.key, target.listed, user_id)
                     )
+                    self._contact(plan, target.entry.login, emails, "")
                     continue
             self._unreachable(plan, target, why)
+            self._contact(plan, target.entry.login, emails or {}, why)
         plan.notes += _counts(plan, self._missed)
         return plan
 
@@ -183,6 +143,21 @@ class DirectMessenger:
             log.error("identity.lookup_failed", error=str(exc))
             self._choices = {}
         return {k: c.email for k, c in self._choices.items() if c.email}
+
+    def _prime(self, wanted: list[Target], emails: dict[str, str], max_age: timedelta) -> None:
+        """Read Slack's directory first when that takes fewer requests than the look-ups."""
+        assert self._ledger is not None
+        addresses = [emails[k] for k in {t.entry.login.casefold() for t in wanted} if k in emails]
+        try:
+            prime(self._client, self._ledger, addresses, self._report.at, max_age)
+        except StateStoreError as exc:
+            log.error("slack.dm_lookup_failed", error=str(exc))
+
+    def _contact(self, plan: DmPlan, login: str, emails: dict[str, str], why: str) -> None:
+        """Remember how a person was reached: the address's source and the outcome."""
+        key = login.casefold()
+        source = self.source_of(login) or ("map" if key in emails else "")
+        plan.contacts[key] = Contact(source or "none", outcome(why), emails.get(key))
 
     def _unreachable(self, plan: DmPlan, target: Target, why: str) -> None:
         self._missed[why] += 1
@@ -262,6 +237,10 @@ class DirectMessenger:
                 self._ledger.release(target.key)
             return f"direct message failed ({exc.code or 'Slack unreachable'})"
         log.info("slack.dm_sent", org=target.entry.org, login=target.entry.login, kind=target.event)
+        if target.event == "cancelled":
+            self.told.append(
+                (target.entry.org, target.entry.login, self.source_of(target.entry.login) or "map")
+            )
         return None
 
     def _answers(self, target: Target) -> list[dict[str, Any]]:

@@ -13,9 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from reaper.identity.choose import NO_IDENTITY, OUTSIDE_DOMAINS
+
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from reaper.report.export import Contact
     from reaper.report.model import CycleReport, Entry
     from reaper.slack.ledger import DmKey
     from reaper.slack.listing import Unwarned
@@ -39,10 +42,31 @@ class DmPlan:
     targets: list[Target] = field(default_factory=list)
     unwarned: list[Unwarned] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    contacts: dict[str, Contact] = field(default_factory=dict)  # case-folded login → how
 
     def only(self, event: str) -> DmPlan:
         """The same plan with only the messages of one event."""
-        return DmPlan([t for t in self.targets if t.event == event], self.unwarned, self.notes)
+        return DmPlan(
+            [t for t in self.targets if t.event == event], self.unwarned, self.notes, self.contacts
+        )
+
+
+_NO_ADDRESS = (NO_IDENTITY, "no e-mail in the user map", "no user map configured")
+_NO_USER = ("no Slack user with the mapped e-mail", "the Slack user is deactivated")
+_REFUSED = ("Slack look-up failed", "direct message failed")
+
+
+def outcome(why: str) -> str:
+    """The report's word for why a person was not reached (``reached`` when nothing is wrong)."""
+    if not why:
+        return "reached"
+    if why in _NO_ADDRESS:
+        return "no_identity"
+    if why == OUTSIDE_DOMAINS:
+        return "outside_domains"
+    if why in _NO_USER:
+        return "no_slack_user"
+    return "slack_refused" if why.startswith(_REFUSED) else "not_tried"
 
 
 def _stamp(value: datetime) -> str:

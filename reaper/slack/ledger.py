@@ -3,7 +3,9 @@
 ``slack_direct_messages`` holds one row per (org, login, event, event key) that was sent, so
 no user gets two messages for one event; the row is claimed before the message goes out and
 released only when Slack definitely refused it (at most once, never twice).
-``slack_user_lookups`` caches ``users.lookupByEmail`` answers, found or not.
+``slack_user_lookups`` caches ``users.lookupByEmail`` answers, found or not, and the users read
+from Slack's directory (``users.list``); its row ``@directory`` (not an address) holds when the
+directory was last read whole, and how many users it had.
 ``identities`` caches who each login is outside GitHub (address and source, when read).
 The tables are created by the store's migrations (``reaper.store.migrate``), not here.
 """
@@ -59,6 +61,8 @@ identity_table = sa.Table(
     sa.Column("source", sa.String(20), nullable=False),
     sa.Column("read_at", UTCDateTime(), nullable=False),
 )
+
+DIRECTORY_ROW = "@directory"  # the look-up table's row about the directory itself
 
 DmKey = tuple[str, str, str, str]  # org, login (case-folded), event, event key
 
@@ -159,6 +163,37 @@ class DmLedger:
                 )
         except SQLAlchemyError as exc:
             raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+
+    def remember_users(self, users: dict[str, str | None], now: datetime) -> None:
+        """Cache many answers at once (address → Slack user id, or None: nobody to message)."""
+        rows = [{"email": e.lower(), "user_id": u, "looked_up_at": now} for e, u in users.items()]
+        try:
+            with self._engine.begin() as conn:
+                for start in range(0, len(rows), 500):
+                    chunk = rows[start : start + 500]
+                    emails = [row["email"] for row in chunk]
+                    conn.execute(lookup_table.delete().where(lookup_table.c.email.in_(emails)))
+                    conn.execute(lookup_table.insert(), chunk)
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+
+    def directory(self, now: datetime) -> tuple[int, datetime] | None:
+        """(users, when read) of the last whole read of Slack's directory, if any."""
+        query = sa.select(lookup_table.c.user_id, lookup_table.c.looked_up_at).where(
+            lookup_table.c.email == DIRECTORY_ROW
+        )
+        try:
+            with self._engine.connect() as conn:
+                row = conn.execute(query).first()
+        except SQLAlchemyError as exc:
+            raise StateStoreError(f"direct-message ledger: {type(exc).__name__}") from None
+        if row is None or not str(row.user_id or "").isdigit() or row.looked_up_at > now:
+            return None
+        return int(row.user_id), row.looked_up_at
+
+    def remember_directory(self, users: int, now: datetime) -> None:
+        """Record a whole read of Slack's directory: when, and how many users it had."""
+        self.remember_users({DIRECTORY_ROW: str(users)}, now)
 
     def cached_identities(
         self, logins: list[str], now: datetime, max_age: timedelta
