@@ -34,6 +34,7 @@ from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
+from reaper.cycle.usage import UsageCheck, second_opinion
 from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
 from reaper.report import CycleReport, OrgReport
@@ -79,6 +80,7 @@ class Cycle:
     holder: str = "reaper"
     exclusive: bool = True
     timing: CycleTiming = field(default_factory=CycleTiming)
+    usage: UsageCheck = field(default_factory=UsageCheck)
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _store: SqlStore | None = field(init=False, default=None)
@@ -142,6 +144,7 @@ class Cycle:
             time_cancels(
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
             )
+            second_opinion(plan, self.usage, self.github)
             self._check_limits(plan, now)
             self._carry_out(plan, now)
         except ReaperError as exc:
