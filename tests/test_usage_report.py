@@ -6,8 +6,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from reaper.metrics import Metrics
 from reaper.report.text import render_text
 from reaper.simulator import Fault
+from tests.deploy.test_service_http import metric
 from tests.harness import DAY, Reaper, active_seat, idle_seat
 
 if TYPE_CHECKING:
@@ -191,3 +193,20 @@ def test_light_use_is_listed_with_spend_and_never_flagged(
     assert "ann (1 day, USD 19 a month)" in said
     assert "bob (" not in said
     assert ("acme", "ann") not in reaper.flags()
+
+
+def test_the_metrics_count_held_cancels_and_disagreements(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """The metrics give the cancels held by the usage report and the records that disagree."""
+    sim.usage.set_case("acme", "policy_off")
+    reaper.overrides["usage_report"] = "require"
+    metrics = Metrics(dry_run=False)
+    metrics.record_cycle(reaper.run(), 1.0, None)
+    assert metric(metrics.render().decode(), "reaper_usage_report_held", org="acme") == 1
+    sim.usage.set_case("acme", "ok")
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 3 * DAY)
+    metrics.record_cycle(reaper.run(), 1.0, None)
+    rendered = metrics.render().decode()
+    assert metric(rendered, "reaper_usage_report_held", org="acme") == 0
+    assert metric(rendered, "reaper_usage_report_disagreements_total", org="acme") == 1
