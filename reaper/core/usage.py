@@ -18,7 +18,7 @@ from reaper.core.domain import Action, Decision
 from reaper.core.policy import keep
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Mapping
+    from collections.abc import Collection, Iterable, Mapping
     from datetime import date
 
 DISAGREE = "records disagree"
@@ -47,17 +47,19 @@ class LightUse:
 
 
 def overrule(
-    decisions: Iterable[Decision], latest: Mapping[str, date]
+    decisions: Iterable[Decision], latest: Mapping[str, date], due: Collection[str]
 ) -> tuple[list[Decision], list[Disagreement]]:
     """Drop the flag of every due person the report shows active after their flag's activity.
 
-    ``latest`` maps case-folded logins to the latest day the report shows them active.
+    ``latest`` maps case-folded logins to the latest day the report shows them active;
+    ``due`` holds the case-folded logins of the due persons (cancelled this run, or waiting
+    for the billing-cycle end).
     """
     out: list[Decision] = []
     found: list[Disagreement] = []
     for d in decisions:
         day = latest.get(d.login.casefold())
-        if d.action is not Action.CANCEL or d.flag is None or day is None:
+        if d.login.casefold() not in due or d.flag is None or day is None:
             out.append(d)
             continue
         seat_day = d.flag.reference_at.date()

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action
+from reaper.core.timing import SAVES
 from reaper.core.usage import hold, light_use, overrule
 from reaper.errors import GitHubError
 from reaper.github.usage import UsageScan, download, latest_report
@@ -24,7 +25,7 @@ from reaper.report.summary import Prices
 from reaper.report.usage import disagree_line, light_line, unavailable_line
 
 if TYPE_CHECKING:
-    from datetime import date
+    from datetime import date, datetime
 
     import httpx
 
@@ -49,11 +50,14 @@ class UsageCheck:
     transport: httpx.BaseTransport | None = None  # downloads' transport (tests only)
 
 
-def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient) -> int:
-    """Read the usage reports of the scopes with due persons; return the cancels held."""
+def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: datetime) -> int:
+    """Read the usage reports of the scopes with due persons; return the cancels held.
+
+    Due: cancelled this run, or past their due date and waiting for the cycle end.
+    """
     if check.mode == "off":
         return 0
-    due = plan.cancels()
+    due = [d for d in plan.decisions if _due(d, now)]
     if not due:
         return 0
     latest: dict[str, date] = {}
@@ -71,7 +75,7 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient) -> int:
             problems[scope] = (problem, wanted)
             if check.mode == "require":
                 why.update(dict.fromkeys((w.casefold() for w in wanted), problem))
-    decisions, found = overrule(plan.decisions, latest)
+    decisions, found = overrule(plan.decisions, latest, {d.login.casefold() for d in due})
     decisions, held = hold(decisions, why)
     plan.decisions = decisions
     for one in found:
@@ -90,6 +94,15 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient) -> int:
         line = unavailable_line(scope, problem, require=check.mode == "require", held=kept)
         plan.reports[section].notes.append(line)
     return held
+
+
+def _due(d: Decision, now: datetime) -> bool:
+    """Cancelled this run, or due and kept only to wait for the billing-cycle end."""
+    if d.action is Action.CANCEL:
+        return True
+    due_at = d.flag.due_at if d.flag is not None else None
+    waits = d.action is Action.IN_GRACE and d.reason.endswith(SAVES)
+    return waits and due_at is not None and due_at <= now
 
 
 def _holders(
