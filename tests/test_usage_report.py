@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from structlog.testing import capture_logs
 
 from reaper.metrics import Metrics
 from reaper.report.text import render_text
@@ -141,11 +142,14 @@ def test_an_unavailable_report_with_check_lets_the_cycle_go_on(
 ) -> None:
     """check: an unreadable report is one report line, and the cancel goes ahead."""
     sim.usage.set_case("acme", case)
-    outcome = reaper.run()
+    with capture_logs() as logs:
+        outcome = reaper.run()
     assert reaper.cancel_requests() == [["idle-ida"]]
     lines = [n for n in outcome.report.orgs[0].notes if n.startswith("usage report of acme")]
     assert len(lines) == 1
     assert "goes on without the second opinion" in lines[0]
+    said = [e for e in logs if e["event"] == "usage_report.unavailable"]
+    assert [(e["scope"], e["mode"]) for e in said] == [("acme", "check")]
 
 
 @pytest.mark.parametrize("case", CASES)
@@ -210,3 +214,21 @@ def test_the_metrics_count_held_cancels_and_disagreements(
     rendered = metrics.render().decode()
     assert metric(rendered, "reaper_usage_report_held", org="acme") == 0
     assert metric(rendered, "reaper_usage_report_disagreements_total", org="acme") == 1
+
+
+def test_a_person_waiting_for_the_cycle_end_is_kept_when_the_report_shows_use(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """cycle_end: a due person waiting for the last run is read too, and their flag dropped."""
+    reaper.overrides |= {"cancel_timing": "cycle_end", "billing_cycle_day": 28}
+    assert clock.now.day == 10  # due since the 9th, with weeks to wait before the 28th
+    first = reaper.run()
+    assert reaper.cancel_requests() == []
+    assert ("acme", "idle-ida") in reaper.flags()
+    assert "records disagree" not in text(first)
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 3 * DAY)
+    clock.advance(days=1)
+    outcome = reaper.run()
+    assert "records disagree: idle-ida" in text(outcome)
+    assert reaper.flags() == {}
+    assert reaper.cancel_requests() == []
