@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action
 from reaper.core.timing import SAVES
-from reaper.core.usage import hold, light_use, overrule
+from reaper.core.usage import HELD, hold, light_use, overrule
 from reaper.errors import GitHubError
 from reaper.github.usage import UsageScan, download, latest_report
 from reaper.logs import get_logger
@@ -87,11 +87,11 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: dat
             report_day=str(one.report_day),
         )
         plan.reports[one.org].notes.append(disagree_line(one))
-    going = {d.login.casefold() for d in decisions if d.action is Action.CANCEL}
+    kept = {d.login.casefold() for d in decisions if d.reason.startswith(HELD)}
     for scope, (problem, wanted) in problems.items():
-        kept = sum(1 for w in wanted if w.casefold() in why and w.casefold() not in going)
+        count = sum(1 for w in wanted if w.casefold() in kept)
         section = scope if scope in plan.reports else next(d.org for d in due if d.login in wanted)
-        line = unavailable_line(scope, problem, require=check.mode == "require", held=kept)
+        line = unavailable_line(scope, problem, require=check.mode == "require", held=count)
         plan.reports[section].notes.append(line)
     return held
 
