@@ -166,6 +166,7 @@ def test_an_unavailable_report_with_require_holds_the_scope_s_cancels(
     assert len(lines) == 1
     assert "REAPER_USAGE_REPORT=require, so 1 cancel there held for this cycle" in lines[0]
     assert outcome.report.totals.cancelled == 0
+    assert "sig=" not in text(outcome)  # a signed link is never quoted
 
 
 @pytest.mark.parametrize("mode", ["check", "require"])
@@ -232,3 +233,18 @@ def test_a_person_waiting_for_the_cycle_end_is_kept_when_the_report_shows_use(
     assert "records disagree: idle-ida" in text(outcome)
     assert reaper.flags() == {}
     assert reaper.cancel_requests() == []
+
+
+def test_a_person_is_found_in_a_report_of_100_000_lines(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """A large report (two files, 100,000 lines of others) still finds the due person."""
+    sim.usage.fill("acme", 100_000)
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 5 * DAY)
+    with capture_logs() as logs:
+        outcome = reaper.run()
+    assert reaper.cancel_requests() == []
+    assert "records disagree: idle-ida" in text(outcome)
+    read = next(e for e in logs if e["event"] == "usage_report.read")
+    assert (read["records"], read["bad"], read["seen"]) == (100_001, 0, 1)
+    assert len(downloads(sim)) == 2
