@@ -196,6 +196,7 @@ def test_light_use_is_listed_with_spend_and_never_flagged(
     said = text(outcome)
     assert "light use (active on at most 2 of the usage report's 28 days" in said
     assert "ann (1 day, USD 19 a month)" in said
+    assert "1 in all, USD 19 a month" in said
     assert "bob (" not in said
     assert ("acme", "ann") not in reaper.flags()
 
@@ -248,3 +249,21 @@ def test_a_person_is_found_in_a_report_of_100_000_lines(
     read = next(e for e in logs if e["event"] == "usage_report.read")
     assert (read["records"], read["bad"], read["seen"]) == (100_001, 0, 1)
     assert len(downloads(sim)) == 2
+
+
+def test_a_long_light_use_list_is_cut_and_comes_after_the_safety_lines(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """Light use names 20 persons and counts the rest, after the unavailable-report line."""
+    for n in range(23):
+        active_seat(sim, clock, f"light{n:02d}")
+        sim.usage.add("acme", f"light{n:02d}", clock.now.date() - 4 * DAY)
+    sim.usage.set_case("acme", "bad_lines")
+    outcome = reaper.run()
+    notes = outcome.report.orgs[0].notes
+    light = next(i for i, n in enumerate(notes) if n.startswith("light use"))
+    bad = next(i for i, n in enumerate(notes) if n.startswith("usage report of acme"))
+    assert bad < light
+    assert "light19 (1 day" in notes[light]
+    assert "light20" not in notes[light]
+    assert "and 3 more; 23 in all, USD 437 a month" in notes[light]

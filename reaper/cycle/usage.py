@@ -61,6 +61,7 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: dat
     if not due:
         return 0
     latest: dict[str, date] = {}
+    light: list[LightUse] = []
     why: dict[str, str] = {}
     problems: dict[str, tuple[str, list[str]]] = {}
     for scope in plan.scans:
@@ -69,7 +70,9 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: dat
         if not wanted:
             continue
         holders = _holders(plan.decisions, members)
-        problem = _read(plan, scope, wanted, holders, check=check, github=github, latest=latest)
+        problem = _read(
+            scope, wanted, holders, check=check, github=github, latest=latest, light=light
+        )
         if problem is not None:
             log.warning("usage_report.unavailable", scope=scope, mode=check.mode, reason=problem)
             problems[scope] = (problem, wanted)
@@ -93,7 +96,23 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: dat
         section = scope if scope in plan.reports else next(d.org for d in due if d.login in wanted)
         line = unavailable_line(scope, problem, require=check.mode == "require", held=count)
         plan.reports[section].notes.append(line)
+    _list_light(plan, light, check)  # last: a renderer that clips notes keeps the ones above
     return held
+
+
+def _list_light(plan: Plan, light: list[LightUse], check: UsageCheck) -> None:
+    """One light-use line per section, for the seat holders whose seat record says in use."""
+    in_use = {d.login.casefold() for d in plan.decisions if d.action in _IN_USE}
+    sections: dict[str, list[LightUse]] = {}
+    for user in light:
+        key = user.login.casefold()
+        if key in in_use:  # not someone the second opinion just changed; each person once
+            in_use.discard(key)
+            sections.setdefault(user.org, []).append(user)
+    for section, users in sections.items():
+        line = light_line(users, check.light_days, check.prices)
+        if line is not None and section in plan.reports:
+            plan.reports[section].notes.append(line)
 
 
 def _due(d: Decision, now: datetime) -> bool:
@@ -117,7 +136,6 @@ def _holders(
 
 
 def _read(
-    plan: Plan,
     scope: str,
     wanted: list[str],
     holders: dict[str, tuple[str, str, str | None]],
@@ -125,6 +143,7 @@ def _read(
     check: UsageCheck,
     github: GitHubClient,
     latest: dict[str, date],
+    light: list[LightUse],
 ) -> str | None:
     """Read one scope's report into ``latest`` and list its light use; say why not, if not."""
     try:
@@ -138,13 +157,7 @@ def _read(
         return str(exc)
     for login, day in scan.latest.items():
         latest[login] = max(day, latest.get(login, day))
-    sections: dict[str, list[LightUse]] = {}
-    for user in light_use(scan.days, holders, check.light_days):
-        sections.setdefault(user.org, []).append(user)
-    for section, users in sections.items():
-        line = light_line(users, check.light_days, check.prices)
-        if line is not None and section in plan.reports:
-            plan.reports[section].notes.append(line)
+    light.extend(light_use(scan.days, holders, check.light_days))
     log.info(
         "usage_report.read",
         scope=scope,

@@ -12,6 +12,9 @@ from reaper.core.domain import scope_label
 from reaper.core.usage import DISAGREE
 from reaper.report.summary import money
 
+#: Light users named in the report's line; the rest are counted.
+LIGHT_SHOWN = 20
+
 if TYPE_CHECKING:
     from collections.abc import Iterable
 
@@ -36,12 +39,14 @@ def light_line(found: Iterable[LightUse], limit: int, prices: Prices) -> str | N
     named = ", ".join(
         f"{u.login} ({u.days} day{'s' if u.days != 1 else ''}, {money(prices.of(u.plan_type))}"
         " a month)"
-        for u in users
+        for u in users[:LIGHT_SHOWN]
     )
+    if len(users) > LIGHT_SHOWN:
+        named += f" and {len(users) - LIGHT_SHOWN} more"
     total = money(sum(prices.of(u.plan_type) for u in users))
     return (
         f"light use (active on at most {limit} of the usage report's 28 days; listed only, "
-        f"never flagged for it): {named}; {total} a month in all"
+        f"never flagged for it): {named}; {len(users)} in all, {total} a month"
     )
 
 
