@@ -1,7 +1,8 @@
 """The usage-report step: a second opinion from GitHub's 28-day users report before any cancel.
 
-Between the timing step and the blast-radius limits, every scope whose list holds a person
-due this run has its latest 28-day users report read (``reaper.github.usage``: signed links
+Between the timing step and the blast-radius limits, every scope whose list holds a due
+person (cancelled this run, or past their due date and waiting for the billing-cycle end)
+has its latest 28-day users report read (``reaper.github.usage``: signed links
 streamed without the token, only the due persons' records kept, plus one day mask per seat
 holder seen active, for light use). The rules are ``reaper.core.usage``'s: a due person the
 report shows active after their flag's activity is not cancelled and their flag is dropped
