@@ -47,6 +47,9 @@ def billing_story(
     """Run the epilogue from ``start`` on ``clock``; ``True`` when both ended as they should."""
     clock.now = start  # the simulator's clock too: its usage report follows it
     sim.add_org(ORG)
+    app = settings.github_app_id or ""
+    if app.isdigit():  # the demo authenticates as an App: install it on this org too
+        sim.apps.install(int(app), ORG)
     for login in (LAGGING, WAITING):
         sim.add_seat(ORG, login, created_at=start - 300 * DAY, last_activity_at=start - 70 * DAY)
     cycle = (start + (GRACE_DAYS + 16) * DAY).date()  # the first day of the next billing cycle
