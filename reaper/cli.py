@@ -54,8 +54,14 @@ def _parser() -> argparse.ArgumentParser:
         help="run one cycle and exit (0 ok, 1 incomplete, 2 bad config, 3 another reaper runs)",
     )
     commands.add_parser("run", help="run cycles on REAPER_SCHEDULE until stopped")
-    commands.add_parser(
+    demo = commands.add_parser(
         "demo", help="run the reaper against its built-in GitHub and Slack simulator"
+    )
+    demo.add_argument(
+        "--auth",
+        choices=["token", "app"],
+        help="authenticate with the simulator's token (default) or as a GitHub App with "
+        "installation tokens; REAPER_DEMO_AUTH does the same",
     )
     report = commands.add_parser(
         "report", help="run a read-only cycle and print what would be sent (nothing is posted)"
@@ -138,8 +144,13 @@ def _command(args: argparse.Namespace) -> int:
     log = get_logger("reaper")
     if args.command == "demo":
         from reaper.commands.demo import run_demo  # noqa: PLC0415
+        from reaper.commands.demo_auth import demo_auth_choice  # noqa: PLC0415
 
-        return run_demo()
+        try:
+            return run_demo(auth=demo_auth_choice(args.auth))
+        except ConfigError as exc:
+            print(f"reaper: {exc}", file=sys.stderr)  # noqa: T201
+            return EXIT_CONFIG
     try:
         settings = _load()
     except ConfigError as exc:

@@ -218,8 +218,6 @@ def test_reclaiming_teams_also_needs_members_write(
     sim: Simulator, app: App, clock: FakeClock, tmp_path: Path
 ):
     """With REAPER_RECLAIM_TEAMS the installation must grant members: write (it grants read)."""
-    if "reclaim_teams" not in Settings.model_fields:
-        pytest.skip("REAPER_RECLAIM_TEAMS is not in this tree yet (issue 18)")
     settings = app_settings(sim, app, tmp_path, reclaim_teams=["acme/devs"])
     lines = github_checks(settings, clock=clock)
     assert any(not ok and "members: write" in text for ok, text in lines), lines

@@ -125,18 +125,49 @@ def test_nothing_secret_appears_at_debug(live: Simulator, tmp_path: Path):
     assert "github.app_token_refused" in first.stdout + first.stderr
 
 
-def test_the_demo_runs_with_an_app() -> None:
-    """`REAPER_DEMO_AUTH=app reaper demo` tells the whole story with installation tokens."""
+@pytest.mark.parametrize(
+    ("args", "variable"),
+    [(["--auth", "app"], None), ([], "app"), (["--auth", "app"], "token")],
+    ids=["flag", "variable", "flag-wins"],
+)
+def test_the_demo_runs_with_an_app(args: list[str], variable: str | None) -> None:
+    """`reaper demo --auth app` (or REAPER_DEMO_AUTH=app) tells the story with an App."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("REAPER_")}
+    if variable is not None:
+        env["REAPER_DEMO_AUTH"] = variable
     result = subprocess.run(
-        [*REAPER, "demo"],
-        env=env | {"REAPER_DEMO_AUTH": "app"},
+        [*REAPER, "demo", *args],
+        env=env,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=180,
         check=False,
     )
     assert result.returncode == 0, result.stderr
     assert "Authenticated as the GitHub App copilot-seat-reaper-demo" in result.stdout
     assert "Cancelled" in result.stdout
     assert "ghs_" not in result.stdout + result.stderr
+    assert JWT_SHAPE.search(result.stdout + result.stderr) is None
+
+
+@pytest.mark.parametrize(
+    ("args", "variable", "named"),
+    [(["--auth", "pat"], None, "--auth"), ([], "pat", "REAPER_DEMO_AUTH")],
+    ids=["flag", "variable"],
+)
+def test_a_bad_demo_auth_is_exit_2_naming_it(
+    args: list[str], variable: str | None, named: str
+) -> None:
+    """An unknown demo authentication, by flag or variable, exits 2 naming it, no traceback."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("REAPER_")}
+    if variable is not None:
+        env["REAPER_DEMO_AUTH"] = variable
+    result = subprocess.run(
+        [*REAPER, "demo", *args], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.returncode == 2
+    assert named in result.stderr
+    assert "token" in result.stderr
+    assert "app" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert result.stdout == ""

@@ -154,5 +154,5 @@ def test_an_empty_log_says_so(sim: Simulator, tmp_path: Path) -> None:
     """With nothing recorded, the table says so, CSV has its header, JSON is an empty array."""
     env = env_for(sim, tmp_path)
     assert run(["audit"], env).stdout == "no audit entries\n"
-    assert run(["audit", "--format", "csv"], env).stdout == "at,scope,login,event,reason\n"
+    assert run(["audit", "--format", "csv"], env).stdout == "at,scope,login,event,reason,team\n"
     assert json.loads(run(["audit", "--format", "json"], env).stdout) == []

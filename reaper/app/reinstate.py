@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from reaper.app.team_reinstate import TeamPlan, TeamReinstater, say_teams, seat_scopes, team_plan
 from reaper.app.wiring import github_client, utc_now
 from reaper.core.domain import enterprise_scope, scope_label
 from reaper.cycle.seating import Seating, give_chunk
@@ -85,15 +86,18 @@ def reinstate(
         fixed = _fixed_scope(settings, ask)
         store = SqlStore(settings.state_url)
         try:
+            enterprise = settings.github_enterprise
             if not ask.yes:
-                plan = _plan(store, logins, fixed)
-                _say_dry_run(out, plan, clock(), _exempt_days(settings))
+                teams = team_plan(store, logins, fixed, enterprise)
+                plan = _plan(store, logins, fixed, teams)
+                _say_dry_run(out, plan, clock(), _exempt_days(settings), teams)
                 return EXIT_OK
             with store.lock(f"{default_holder()} reinstate") as held:
                 if not held:
                     return _busy(store, err)
-                plan = _plan(store, logins, fixed)
-                return Reinstater(settings, ask, store, out, err, clock).run(plan)
+                teams = team_plan(store, logins, fixed, enterprise)
+                plan = _plan(store, logins, fixed, teams)
+                return Reinstater(settings, ask, store, out, err, clock).run(plan, teams)
         finally:
             store.close()
     except UsageError as exc:
@@ -126,10 +130,14 @@ def _fixed_scope(settings: Settings, ask: Ask) -> str | None:
     return ask.org
 
 
-def _plan(store: SqlStore, logins: list[str], fixed: str | None) -> dict[str, list[str]]:
-    """Scope key -> logins to seat there, in the order given."""
-    wanted = {login: [fixed] if fixed else taken_from(store, login) for login in logins}
-    unknown = [login for login, scopes in wanted.items() if not scopes]
+def _plan(
+    store: SqlStore, logins: list[str], fixed: str | None, teams: TeamPlan
+) -> dict[str, list[str]]:
+    """Scope key -> logins to seat there, in the order given (``teams``: removals to undo)."""
+    wanted = {
+        login: seat_scopes(fixed, taken_from(store, login), login in teams) for login in logins
+    }
+    unknown = [login for login, scopes in wanted.items() if not scopes and login not in teams]
     if unknown:
         raise UsageError(
             f"the audit log shows no seat of {', '.join(unknown)} cancelled by the reaper and "
@@ -163,7 +171,9 @@ def _exempt_words(until: datetime, days: timedelta) -> str:
     return f"exempt until {until:%Y-%m-%d}"
 
 
-def _say_dry_run(out: TextIO, plan: dict[str, list[str]], now: datetime, days: timedelta) -> None:
+def _say_dry_run(
+    out: TextIO, plan: dict[str, list[str]], now: datetime, days: timedelta, teams: TeamPlan
+) -> None:
     _line(out, "DRY RUN: nothing is changed. Add --yes to reinstate.")
     where: dict[str, list[str]] = {}
     for scope, logins in plan.items():
@@ -172,6 +182,7 @@ def _say_dry_run(out: TextIO, plan: dict[str, list[str]], now: datetime, days: t
     exempt = _exempt_words(now + days, days)
     for login, labels in where.items():
         _line(out, f"would reinstate {login} in {', '.join(labels)}, {exempt}")
+    say_teams(out, teams, exempt)
 
 
 def _busy(store: SqlStore, err: TextIO) -> int:
@@ -202,8 +213,8 @@ class Reinstater:
     err: TextIO
     clock: Callable[[], datetime]
 
-    def run(self, plan: dict[str, list[str]]) -> int:
-        """Give every planned seat back; 1 when GitHub refused anyone or stopped us."""
+    def run(self, plan: dict[str, list[str]], teams: TeamPlan | None = None) -> int:
+        """Give every planned seat back, then every team membership; 1 when any failed."""
         refused = 0
         done: set[tuple[str, str]] = set()
         with github_client(self.settings, clock=self.clock) as client:
@@ -216,7 +227,17 @@ class Reinstater:
                         done.update((scope, login) for login in chunk)
             except ReaperError as exc:
                 return self._stopped(exc, plan, done)
+            refused += self._teams().run(client, teams or {})
         return EXIT_FAILED if refused else EXIT_OK
+
+    def _teams(self) -> TeamReinstater:
+        days = _exempt_days(self.settings)
+
+        def words(now: datetime) -> tuple[datetime | None, str]:
+            return (now + days if days else None), _exempt_words(now + days, days)
+
+        me = (self.settings, self.ask.by, self.ask.reason, self.store, self.out, self.err)
+        return TeamReinstater(*me, self.clock, exempt_words=words)
 
     def _record(self, scope: str, outcome: Seating) -> None:
         now = self.clock()

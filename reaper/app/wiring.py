@@ -12,6 +12,7 @@ from reaper.app.identities import identify_for
 from reaper.cycle.orchestrator import Cycle
 from reaper.cycle.timing import CycleTiming
 from reaper.cycle.usage import UsageCheck
+from reaper.cycle.who_can import WhoCan
 from reaper.github import GitHubClient
 from reaper.report.summary import Prices
 from reaper.slack import make_notifier
@@ -108,6 +109,11 @@ def open_cycle(
                 Prices(settings.price_business, settings.price_enterprise),
             ),
             sleep=sleep,
+            who_can=WhoCan(
+                tuple(settings.reclaim_team_refs),
+                settings.reclaim_team_maintainers,
+                settings.github_enterprise,
+            ),
         )
     finally:
         github.close()

@@ -1,6 +1,7 @@
 """``reaper audit``: the audit log, oldest first, for compliance reviews and "why my seat?".
 
-Each row: when (UTC), where (an org, or ``enterprise <slug>``), who, what, why. Formats:
+Each row: when (UTC), where (an org, or ``enterprise <slug>``), who, what, why, and for a
+team's event (``team.*``) the team (``org/slug`` or ``ent:slug``). Formats:
 ``table`` (a terminal), ``csv`` (a header row, then one row per entry), ``json`` (an array of
 objects). The store is read without the writer lock, and the output is scrubbed of secrets
 (reasons may quote GitHub, which may echo a token).
@@ -19,6 +20,7 @@ from reaper.core.domain import scope_label
 from reaper.redact import scrub, scrub_data
 from reaper.report.table import grid
 from reaper.store import SqlStore
+from reaper.store.team_reinstates import audit_team
 
 if TYPE_CHECKING:
     from typing import TextIO
@@ -26,7 +28,7 @@ if TYPE_CHECKING:
     from reaper.config.settings import Settings
     from reaper.store import AuditEntry
 
-FIELDS = ("at", "scope", "login", "event", "reason")
+FIELDS = ("at", "scope", "login", "event", "reason", "team")
 FORMATS = ("table", "csv", "json")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -71,13 +73,14 @@ def show_audit(
 
 
 def entry_dict(entry: AuditEntry) -> dict[str, Any]:
-    """One entry as data: the time in ISO 8601 UTC, the scope as people read it."""
+    """One entry as data: the time in ISO 8601 UTC, the scope as people read it, the team."""
     return {
         "at": entry.at.astimezone(UTC).isoformat(),
         "scope": scope_label(entry.org),
         "login": entry.login,
         "event": entry.event,
         "reason": entry.reason,
+        "team": audit_team(entry),
     }
 
 
@@ -99,20 +102,23 @@ def csv_text(entries: list[AuditEntry]) -> str:
 
 
 def table_text(entries: list[AuditEntry]) -> str:
-    """The entries as columns for a terminal, one line each."""
+    """The entries as columns for a terminal, one line each (a team column if any has one)."""
     if not entries:
         return "no audit entries\n"
+    teams = [audit_team(e) for e in entries]
+    shown = any(teams)
     rows = [
         [
             f"{e.at.astimezone(UTC):%Y-%m-%d %H:%M:%S}",
             _one_line(scope_label(e.org)),
+            *([_one_line(team or "-")] if shown else []),
             _one_line(e.login or ""),
             _one_line(e.event),
             _one_line(e.reason),
         ]
-        for e in entries
+        for e, team in zip(entries, teams, strict=True)
     ]
-    header = ("at (UTC)", "scope", "login", "event", "reason")
+    header = ("at (UTC)", "scope", *(("team",) if shown else ()), "login", "event", "reason")
     return "\n".join(grid(header, rows)) + "\n"
 
 

@@ -179,7 +179,9 @@ def _button(element: dict[str, Any]) -> str:
     return f"[{text.get('text', '')}]" if isinstance(text, dict) else ""
 
 
-def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
+def run_demo(
+    out: TextIO = sys.stdout, *, start: datetime | None = None, auth: str | None = None
+) -> int:
     """Run the demo and return 0 when every simulated cycle behaved as a live run should."""
     clock = DemoClock(
         (start or datetime.now(UTC)).replace(hour=9, minute=0, second=0, microsecond=0)
@@ -191,7 +193,7 @@ def run_demo(out: TextIO = sys.stdout, *, start: datetime | None = None) -> int:
         comeback, keeper = idle[0], idle[1]
         user_map, ids = people(sim, [*idle, "two-org-tess", "direct-dan", "team-eve"], Path(tmp))
         settings = Settings(
-            **demo_credentials(sim, [*ORGS], DEMO_TOKEN, demo_auth_choice()),
+            **demo_credentials(sim, [*ORGS], DEMO_TOKEN, demo_auth_choice(auth)),
             github_api_url=sim.github_url,
             github_orgs=list(ORGS),
             github_enterprise=ENTERPRISE,

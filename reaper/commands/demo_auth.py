@@ -1,6 +1,6 @@
 """How ``reaper demo`` authenticates: the simulator's token, or a simulated GitHub App.
 
-``REAPER_DEMO_AUTH=app`` registers an App with the
+``reaper demo --auth app`` (or ``REAPER_DEMO_AUTH=app``) registers an App with the
 simulator, installs it on every demo org and hands the reaper its ID and private key; the
 classic token stays for the enterprise endpoints, which GitHub does not open to Apps.
 """
@@ -22,9 +22,9 @@ AUTH_VARIABLE = "REAPER_DEMO_AUTH"
 CHOICES = ("token", "app")
 
 
-def demo_auth_choice() -> str:
-    """``token`` or ``app``, from ``REAPER_DEMO_AUTH`` (default ``token``)."""
-    choice = (os.environ.get(AUTH_VARIABLE) or "token").strip().lower()
+def demo_auth_choice(flag: str | None = None) -> str:
+    """``token`` or ``app``: the ``--auth`` flag, else ``REAPER_DEMO_AUTH`` (default ``token``)."""
+    choice = (flag or os.environ.get(AUTH_VARIABLE) or "token").strip().lower()
     if choice not in CHOICES:
         raise ConfigError(f"invalid configuration:\n  {AUTH_VARIABLE}: use token or app")
     return choice

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from reaper.core import budget
 from reaper.core.domain import Action, BadSeat, Decision, Person, Seat, scope_label
 from reaper.core.policy import decide_person, keep
+from reaper.cycle.allowance import allowance, tightest
 from reaper.errors import GitHubError, GitHubUnavailableError
 from reaper.github import parse_seat, scan_org
 from reaper.github.batches import chunks, halving
@@ -88,8 +89,10 @@ class Canceller:
             for d in due
         ]
         pages = {key: scan.pages for key, scan in plan.scans.items()}
-        remaining = self.github.rate_limit_remaining
-        left = None if remaining is None else remaining - self.reserve
+        scopes = {s for c in costs for s in (*c.lists, *c.cancels)}
+        left = allowance(self.github, scopes, self.reserve, self.clock())
+        least = tightest(left)
+        remaining = None if least is None else least + self.reserve
         fits = budget.within(costs, pages, left)
         if fits < len(due):
             waiting = {d.login.casefold() for d in due[fits:]}

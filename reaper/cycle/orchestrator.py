@@ -35,6 +35,7 @@ from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
 from reaper.cycle.usage import UsageCheck, second_opinion
+from reaper.cycle.who_can import WhoCan
 from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
 from reaper.report import CycleReport, OrgReport
@@ -81,6 +82,7 @@ class Cycle:
     exclusive: bool = True
     timing: CycleTiming = field(default_factory=CycleTiming)
     usage: UsageCheck = field(default_factory=UsageCheck)
+    who_can: WhoCan = field(default_factory=WhoCan)  # the teams holding who needs a person
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _store: SqlStore | None = field(init=False, default=None)
@@ -220,6 +222,7 @@ class Cycle:
             )
             cancel_due(plan, canceller, self.store, self.clock)
         list_plan(plan, self.policy, self.clock)
+        self.who_can.attach(self.github, self.store, plan)
         try:
             self.memory.remember(plan, now)
         except StateStoreError as exc:

@@ -8,7 +8,9 @@ needed (``GET /orgs/{org}/installation`` unless the installation ID is configure
 uses), kept in memory only, renewed at least ``RENEW_BEFORE`` ahead of its ``expires_at``,
 and renewed once more when GitHub answers 401 (``renew``, called by the session, which then
 retries). The minting requests go through the same session, so they are paced, retried and
-counted like any other. No token, JWT or key is ever logged or put in an error.
+counted like any other; each credential draws on its own rate limit (``bucket``), and the act
+step counts the mints it will need (``mint_requests``). No token, JWT or key is ever logged
+or put in an error.
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ log = get_logger(__name__)
 RENEW_BEFORE = timedelta(minutes=5)
 JWT_BACKDATE = timedelta(seconds=60)  # GitHub's advice against clock drift
 JWT_LIFETIME = timedelta(minutes=9)  # with the backdating, 10 minutes: GitHub's maximum
+APP_BUCKET = "app"  # the rate-limit bucket of the App's own (JWT) requests
 SEATS = "organization_copilot_seat_management"
 MEMBERS = "members"
 _LEVEL = {"read": 1, "write": 2}
@@ -83,8 +86,12 @@ class Installation:
 
 
 class _Bearer(httpx.Auth):
-    def __init__(self, credential: str) -> None:
+    def __init__(self, credential: str, bucket: str = "token") -> None:
         self._header = f"Bearer {credential}"
+        self._bucket = bucket
+
+    def bucket(self, _path: str) -> str:
+        return self._bucket
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
         request.headers["Authorization"] = self._header
@@ -138,6 +145,19 @@ class AppAuth(httpx.Auth):
             return
         request.headers["Authorization"] = f"Bearer {self.installation(org).token}"
         yield request
+
+    def bucket(self, path: str) -> str:
+        """The rate-limit bucket of a request to ``path``: its org's installation, or the token."""
+        org = self._org_of_path(path)
+        return "token" if org is None else f"installation:{org.lower()}"
+
+    def mint_requests(self, org: str, until: datetime) -> tuple[str, int]:
+        """The bucket and number of requests to renew the org's token before ``until``."""
+        with self._lock:
+            current = self._installations.get(org.lower())
+        if current is not None and until < current.expires_at - RENEW_BEFORE:
+            return APP_BUCKET, 0
+        return APP_BUCKET, 1 if self._installation_id is not None else 2  # lookup, then mint
 
     def renew(self, request: httpx.Request) -> bool:
         """After a 401: drop the org's token so the retry mints a new one; False if none."""
@@ -219,7 +239,7 @@ class AppAuth(httpx.Auth):
         if self._send is None:
             raise AppAuthError("the GitHub App authentication is not bound to a session")
         try:
-            return self._send(method, url, auth=_Bearer(self.jwt()), **kwargs)
+            return self._send(method, url, auth=_Bearer(self.jwt(), APP_BUCKET), **kwargs)
         except GitHubAuthError as exc:
             if exc.status == 401:
                 raise AppAuthError(f"GitHub refused the App's JWT ({exc}): {CHECK_JWT}") from None
@@ -243,7 +263,9 @@ class AppAuth(httpx.Auth):
             raise
 
     def _org_of(self, request: httpx.Request) -> str | None:
-        path = request.url.path
+        return self._org_of_path(request.url.path)
+
+    def _org_of_path(self, path: str) -> str | None:
         base = self._base_path if self._base_path.endswith("/") else self._base_path + "/"
         match = _ORG_PATH.match(path.removeprefix(base) if path.startswith(base) else path)
         return None if match is None else match["org"]

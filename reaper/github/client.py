@@ -91,6 +91,11 @@ class GitHubClient:
         """The requests GitHub said are left this hour, or ``None`` when unknown."""
         return self._session.limits.remaining
 
+    def rate_limit_left(self, scope: str) -> tuple[str, int | None]:
+        """The rate-limit bucket the scope's requests draw from, and the requests left in it."""
+        bucket = self._session.bucket(f"{_base(scope)}/copilot/billing/seats")
+        return bucket, self._session.limits.left(bucket)
+
     @property
     def session(self) -> GitHubSession:
         """The paced, retried session, for endpoint modules beside this one (``teams``)."""

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 
 from reaper.errors import BadResponseError, GitHubAuthError, GitHubError
 from reaper.github.answers import json_body
-from reaper.github.ratelimit import RateLimits
+from reaper.github.ratelimit import DEFAULT, RateLimits
 from reaper.redact import snippet
 
 if TYPE_CHECKING:
@@ -78,9 +78,9 @@ def _problem(entry: object) -> Problem:
 class QueryLimits(RateLimits):
     """GraphQL's rate limit: a query is sent by POST but mutates nothing, so it is not spaced."""
 
-    def pace(self, method: str, pause: Callable[[float, str], None]) -> None:
+    def pace(self, method: str, pause: Callable[[float, str], None], bucket: str = DEFAULT) -> None:
         """Keep the reserve of GraphQL's points; no spacing between queries."""
-        super().pace("QUERY" if method == "POST" else method, pause)
+        super().pace("QUERY" if method == "POST" else method, pause, bucket)
 
 
 class GraphQL:

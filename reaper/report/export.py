@@ -7,6 +7,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from reaper.report.summary import Prices, histogram, savings, seat_age
+from reaper.report.who_can import group_line, groups
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -30,6 +31,9 @@ CSV_COLUMNS = (
     "created_at",
     "seat_age_days",
     "saved",
+    "held_by",  # needs a person: the teams holding them (";" between several)
+    "hold_code",  # why each cannot be written to (reaper.core.holds), in the same order
+    "hold_reason",  # the same in words
 )
 #: Every list of the report, in the order the CSV and the JSON give them.
 ALL_LISTS = ("flagged", "cancelled", "reactivated", "needs_person", "in_grace", "waiting")
@@ -69,6 +73,9 @@ def _row(name: str, entry: Entry, now: datetime) -> list[str]:
             entry.created_at,
             seat_age(entry, now),
             None if saved is None else str(saved).lower(),
+            ";".join(h.team for h in entry.holds),
+            ";".join(h.code for h in entry.holds),
+            "; ".join(h.text for h in entry.holds),
         )
     ]
 
@@ -115,6 +122,17 @@ def entry_dict(entry: Entry, now: datetime, name: str = "") -> dict[str, Any]:
         "created_at": _when(entry.created_at),
         "seat_age_days": seat_age(entry, now),
         "saved": _saved(name, entry),
+        "holds": [
+            {
+                "team": h.team,
+                "code": h.code,
+                "reason": h.text,
+                "idp_groups": list(h.groups),
+                "repositories": h.repositories,
+                "child_team": h.child,
+            }
+            for h in entry.holds
+        ],
     }
 
 
@@ -135,6 +153,17 @@ def report_dict(report: CycleReport, prices: Prices) -> dict[str, Any]:
             "cancelled_saving_nothing": saving.unsaved,
         },
         "idle_days_histogram": dict(histogram(report)),
+        "who_can": [
+            {
+                "team": g.hold.team,
+                "code": g.hold.code,
+                "child_team": g.hold.child,
+                "people": g.people,
+                "per_month_usd": g.cost,
+                "text": group_line(g),
+            }
+            for g in groups(report, prices)
+        ],
         "orgs": [
             {
                 "org": org.org,

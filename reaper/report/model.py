@@ -7,6 +7,7 @@ from datetime import date, datetime  # noqa: TC003  (dataclass fields are resolv
 from typing import Self
 
 from reaper.core.domain import Action, Decision
+from reaper.core.holds import Hold  # noqa: TC001  (dataclass fields are resolved at runtime)
 
 
 @dataclass(slots=True)
@@ -59,6 +60,7 @@ class Entry:
     teams: tuple[str, ...] = ()  # the teams that grant a seat (no per-user cancel)
     created_at: datetime | None = None  # the oldest grant: the seat's age
     saved: bool = True  # cancelled: the person lost their last grant, so a seat is saved
+    holds: tuple[Hold, ...] = ()  # needs a person: each team holding them, and why
 
     @classmethod
     def of(cls, decision: Decision, reason: str | None = None) -> Self:

@@ -21,6 +21,7 @@ from reaper.report.summary import (
     seat_age,
 )
 from reaper.report.text import headline, undo_line
+from reaper.report.who_can import TITLE, who_can_lines
 
 if TYPE_CHECKING:
     from reaper.report.model import CycleReport, Entry
@@ -92,6 +93,9 @@ def render_table(report: CycleReport, prices: Prices) -> str:
             undo = undo_line(report) if name == "cancelled" else None
             if undo:
                 lines.append(undo)
+        held = who_can_lines(report, prices) if name == "needs_person" else []
+        if held:
+            lines += ["", f"{TITLE} ({len(held)}):", *(f"  {line}" for line in held)]
     timed = [e for e in report.entries("in_grace") if e.reason.endswith(SAVES)]
     if timed:  # REAPER_CANCEL_TIMING=cycle_end: the planned date is the "due" column
         lines += ["", f"Waiting for the cycle end ({len(timed)}):"]

@@ -8,6 +8,7 @@ from reaper.core.domain import scope_label
 from reaper.report.summary import (
     REINSTATE,
     UNDO_PREFIX,
+    Prices,
     count_items,
     date,
     entry_teams,
@@ -16,6 +17,7 @@ from reaper.report.summary import (
     person_notes,
     teams_phrase,
 )
+from reaper.report.who_can import TITLE, who_can_lines
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -59,8 +61,8 @@ def undo_line(report: CycleReport) -> str | None:
     return f"{UNDO_PREFIX} {REINSTATE}"
 
 
-def render_lines(report: CycleReport) -> list[str]:
-    """The whole report as lines of text, every list complete."""
+def render_lines(report: CycleReport, prices: Prices | None = None) -> list[str]:
+    """The whole report as lines of text, every list complete (``prices``: the who-can part)."""
     counts = ", ".join(f"{label} {value:,}" for label, value in count_items(report))
     lines = [headline(report), f"{holding(report)}; {counts}"]
     if report.dry_run:
@@ -74,6 +76,9 @@ def render_lines(report: CycleReport) -> list[str]:
             undo = undo_line(report) if name == "cancelled" else None
             if undo:
                 lines.append(f"  {undo}")
+        held = who_can_lines(report, prices or Prices()) if name == "needs_person" else []
+        if held:
+            lines += [f"{TITLE}:", *(f"  - {line}" for line in held)]
     notes = [f"{scope_label(org.org)}: {note}" for org in report.orgs for note in org.notes]
     lines.extend(f"Note: {note}" for note in notes)
     errors = [f"{scope_label(org.org)}: {error}" for org in report.orgs for error in org.errors]
@@ -83,6 +88,6 @@ def render_lines(report: CycleReport) -> list[str]:
     return lines
 
 
-def render_text(report: CycleReport) -> str:
+def render_text(report: CycleReport, prices: Prices | None = None) -> str:
     """The whole report as one text."""
-    return "\n".join(render_lines(report))
+    return "\n".join(render_lines(report, prices))

@@ -43,6 +43,7 @@ class Installation:
     org: str
     permissions: dict[str, str]
     created_at: datetime
+    rate_limit: int | None = None  # its hourly limit; None: the registry's default
 
 
 @dataclass

@@ -25,6 +25,7 @@ from reaper.simulator import app_objects
 from reaper.simulator import github_objects as objects
 from reaper.simulator.app_objects import App, Installation, IssuedToken
 from reaper.simulator.github_http import REST_DOCS, error
+from reaper.simulator.rate_buckets import RateBuckets
 from reaper.simulator.server import Response, json_response
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ APPS_DOCS = "https://docs.github.com/rest/apps/apps"
 JWT_DOCS = "https://docs.github.com/apps/creating-github-apps/authenticating-with-a-github-app"
 SKEW = timedelta(seconds=60)
 MAX_JWT_LIFETIME = timedelta(minutes=10)
+INSTALLATION_RATE_LIMIT = 15_000  # an org installation on GitHub Enterprise Cloud, an hour
+APP_RATE_LIMIT = 5_000  # the App's own (JWT) requests, an hour
 DEFAULT_PERMISSIONS = {"organization_copilot_seat_management": "write", "members": "read"}
 _LEVEL = {"read": 1, "write": 2}
 _ORG_INSTALLATION = "/orgs/"
@@ -55,6 +58,21 @@ class AppRegistry:
         self.installations: dict[int, Installation] = {}
         self.tokens: dict[str, IssuedToken] = {}
         self.minted = 0
+        self.installation_rate_limit = INSTALLATION_RATE_LIMIT
+        self.app_rate_limit = APP_RATE_LIMIT
+        self.rate_buckets = RateBuckets(clock)  # every credential's window, classic token too
+
+    def bucket(self, credential: str) -> tuple[str, int] | None:
+        """The rate-limit bucket and hourly limit of ``credential``; ``None`` if not the App's."""
+        if credential.startswith("eyJ"):
+            return "app", self.app_rate_limit
+        with self.lock:
+            issued = self.tokens.get(credential)
+            if issued is None:
+                return None
+            installation = issued.installation
+            limit = installation.rate_limit or self.installation_rate_limit
+            return f"installation:{installation.installation_id}", limit
 
     def add_app(self, app_id: int = 1001, *, slug: str = "seat-reaper") -> App:
         """Register an App with a fresh 2048-bit RSA key pair; return it (key included)."""
@@ -71,8 +89,12 @@ class AppRegistry:
         *,
         permissions: dict[str, str] | None = None,
         installation_id: int | None = None,
+        rate_limit: int | None = None,
     ) -> Installation:
-        """Install App ``app_id`` on ``org`` with ``permissions`` (default: seats write)."""
+        """Install App ``app_id`` on ``org`` with ``permissions`` (default: seats write).
+
+        ``rate_limit``: the installation's hourly limit (default ``installation_rate_limit``).
+        """
         with self.lock:
             number = installation_id or 50_000 + len(self.installations) + 1
             installation = Installation(
@@ -81,6 +103,7 @@ class AppRegistry:
                 org,
                 dict(DEFAULT_PERMISSIONS if permissions is None else permissions),
                 self.clock(),
+                rate_limit,
             )
             self.installations[number] = installation
             return installation

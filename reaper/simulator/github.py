@@ -9,7 +9,6 @@ from __future__ import annotations
 import copy
 import threading
 import uuid
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from reaper.core.domain import is_enterprise, scope_name
@@ -25,6 +24,7 @@ from reaper.simulator.server import Response, text_response
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+    from datetime import datetime
 
     from reaper.simulator.server import RecordedRequest
 
@@ -60,8 +60,6 @@ class GitHubApi:
         self.apps = AppRegistry(clock)
         self.teams: dict[str, teams_api.SimTeam] = {}
         self.usage = usage_api.UsageReports(clock, base_url, self._exists)
-        self._used = 0
-        self._reset: datetime | None = None
 
     # -- state -------------------------------------------------------------------------------
 
@@ -188,7 +186,7 @@ class GitHubApi:
                 "https://docs.github.com/rest/about-the-rest-api/api-versions",
             )
         with self.lock:
-            limit_headers, exhausted = self._count_request()
+            limit_headers, exhausted = self._count_request(request)
             if exhausted:
                 response = error(
                     403,
@@ -206,22 +204,10 @@ class GitHubApi:
         }
         return Response(response.status, headers, response.body)
 
-    def _count_request(self) -> tuple[dict[str, str], bool]:
-        now = self.clock()
-        if self._reset is None or now >= self._reset:
-            self._reset = now.replace(microsecond=0) + timedelta(hours=1)
-            self._used = 0
-        self._used += 1
-        exhausted = self._used > self.rate_limit
-        used = min(self._used, self.rate_limit)
-        headers = {
-            "X-RateLimit-Limit": str(self.rate_limit),
-            "X-RateLimit-Remaining": str(self.rate_limit - used),
-            "X-RateLimit-Used": str(used),
-            "X-RateLimit-Reset": str(int(self._reset.timestamp())),
-            "X-RateLimit-Resource": "core",
-        }
-        return headers, exhausted
+    def _count_request(self, request: RecordedRequest) -> tuple[dict[str, str], bool]:
+        credential = request.headers.get("authorization", "").partition(" ")[2].strip()
+        found = None if credential == self.token else self.apps.bucket(credential)
+        return self.apps.rate_buckets.count(*(found or ("token", self.rate_limit)))
 
     def _authorised(self, request: RecordedRequest) -> Response:
         scheme, _, credential = request.headers.get("authorization", "").partition(" ")

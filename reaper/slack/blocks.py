@@ -27,6 +27,7 @@ from reaper.report.summary import (
     saving_phrases,
     savings,
 )
+from reaper.report.who_can import TITLE, who_can_lines
 from reaper.slack.listing import report_lists, unwarned_line
 from reaper.slack.mrkdwn import (
     MAX_SECTION_CHARS,
@@ -188,6 +189,16 @@ def render_report(report: CycleReport, style: ReportStyle | None = None) -> Rend
     notes = [f"{scope_label(org.org)}: {note}" for org in report.orgs for note in org.notes]
     if notes:  # one line each, said once a cycle (billing-cycle timing)
         blocks.append(context(clip("\n".join(escape(n) for n in notes), MAX_SECTION_CHARS - 100)))
+    held = who_can_lines(report, style.prices)
+    if held:  # the teams holding who needs a person, one line each
+        blocks.append(
+            section(
+                clip(
+                    f"*{TITLE}*\n" + "\n".join(f"• {escape(h)}" for h in held),
+                    MAX_SECTION_CHARS - 100,
+                )
+            )
+        )
     lists = report_lists(report, style.unwarned, style.buttons)
     if lists:
         blocks.append({"type": "divider"})

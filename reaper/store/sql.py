@@ -27,6 +27,7 @@ from reaper.store.schema import (
     intents_table,
     scans_table,
 )
+from reaper.store.team_reinstates import TeamReinstates
 from reaper.store.writer import hold_writer_lock, writer_lock_holder
 from reaper.store.writes import StepChanges, mark_warned
 
@@ -218,6 +219,10 @@ class SqlStore:
         with self._connect() as conn:
             rows = conn.execute(query).all()
         return [AuditEntry(r.at, r.org, r.login, r.event, r.reason) for r in rows]
+
+    def team_reinstates(self) -> TeamReinstates:
+        """A person's open team removals, and marking them reinstated (``team_reinstates``)."""
+        return TeamReinstates(self._connect)
 
     def lock(self, holder: str, *, wait: float = 0.0) -> AbstractContextManager[bool]:
         """Become the only writer: yield ``True`` once held, ``False`` if it stayed busy.

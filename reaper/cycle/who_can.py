@@ -1,0 +1,151 @@
+"""Who can reclaim the idle people no one can: the teams holding them, read once a cycle.
+
+After the report's lists are filled, each person who ``needs a person`` is looked at through
+the teams that grant them a live seat. Each such team is read once a cycle
+(``read_team_facts``: IdP sync, EMU groups, repositories, child teams), together with what
+refused removals taught (``team_facts``: ``idp_managed``); a person in a named team that
+removals may be sent to is looked at alone (membership, child teams). The ``Hold``s go on
+the person's report entry, for the grouped report and the CSV and JSON. Reads only, in a dry
+run too; at most ``max_teams`` teams and ``max_memberships`` memberships a cycle, the rest
+reported as not read; a failed read never fails the cycle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
+
+from reaper.core.domain import Action, is_enterprise
+from reaper.core.holds import not_read, person_hold, team_hold, unreadable
+from reaper.core.teams import TeamFacts, TeamRef
+from reaper.errors import DeadlineExceededError, GitHubError, ReaperError
+from reaper.github.teams import child_team_members, membership, read_team_facts
+from reaper.logs import get_logger
+
+if TYPE_CHECKING:
+    from reaper.core.domain import Seat
+    from reaper.core.holds import Hold
+    from reaper.cycle.plan import Plan
+    from reaper.github import GitHubClient
+    from reaper.store import SqlStore
+
+log = get_logger(__name__)
+
+#: What ``team_facts`` calls a team that refused a removal naming team synchronisation.
+IDP_MANAGED = "idp_managed"
+
+
+def grant_team(seat: Seat) -> TeamRef | None:
+    """The team a grant comes through: an org team, or an enterprise team; ``None`` direct."""
+    if seat.assigning_team is None:
+        return None
+    if is_enterprise(seat.org):
+        return TeamRef(slug=seat.assigning_team)
+    return TeamRef(slug=seat.assigning_team, org=seat.org)
+
+
+@dataclass
+class WhoCan:
+    """The settings it needs: the named teams, maintainers, the enterprise, the read budget."""
+
+    named: tuple[TeamRef, ...] = ()
+    reclaim_maintainers: bool = False
+    enterprise: str | None = None
+    max_teams: int = 50
+    max_memberships: int = 500
+
+    def attach(self, github: GitHubClient, store: SqlStore, plan: Plan) -> None:
+        """Put on each ``needs a person`` entry the teams holding the person, and why."""
+        people = {
+            d.login.casefold(): d.person
+            for d in plan.decisions
+            if d.action is Action.NEEDS_PERSON and d.person is not None
+        }
+        if not people:
+            return
+        try:
+            learnt = store.team_reinstates().learnt()
+        except ReaperError as exc:
+            log.warning("team.facts_unread", error=str(exc))
+            learnt = {}
+        reads = _Reads(self, github, learnt)
+        holds: dict[str, tuple[Hold, ...]] = {}
+        for key, person in people.items():
+            refs = {ref.key: ref for g in person.live if (ref := grant_team(g)) is not None}
+            holds[key] = tuple(reads.hold(ref, person.login) for ref in refs.values())
+        for report in plan.reports.values():
+            report.needs_person = [
+                replace(e, holds=holds.get(e.login.casefold(), ())) for e in report.needs_person
+            ]
+
+
+@dataclass
+class _Reads:
+    """One cycle's reads: each team once, each child team's members once."""
+
+    who: WhoCan
+    github: GitHubClient
+    learnt: dict[str, str]
+    facts: dict[str, TeamFacts | str] = field(default_factory=dict)
+    children: dict[str, set[str]] = field(default_factory=dict)
+    memberships: int = 0
+    stopped: str | None = None  # why no more is read this cycle (out of time)
+    skipped: set[str] = field(default_factory=set)  # teams left unread, within the budget
+
+    def hold(self, ref: TeamRef, login: str) -> Hold:
+        named = any(r.key == ref.key for r in self.who.named)
+        facts = self._facts(ref)
+        if isinstance(facts, str):
+            if ref.key in self.skipped and named:
+                return not_read(ref, facts)
+            return unreadable(ref, facts, named=named)
+        held = team_hold(facts, named=named)
+        if held is not None:
+            return held
+        return self._person(ref, facts, login)
+
+    def _facts(self, ref: TeamRef) -> TeamFacts | str:
+        if ref.key in self.facts:
+            return self.facts[ref.key]
+        if self.stopped is not None or len(self.facts) >= self.who.max_teams:
+            self.skipped.add(ref.key)
+            return self.stopped or f"more than {self.who.max_teams} teams hold idle people"
+        try:
+            facts: TeamFacts | str = read_team_facts(
+                self.github.session, ref, enterprise=self.who.enterprise
+            )
+        except DeadlineExceededError as exc:
+            self.stopped = f"the cycle ran out of time: {exc}"
+            self.skipped.add(ref.key)
+            return self.stopped
+        except GitHubError as exc:
+            log.warning("team.unreadable", team=ref.label, error=str(exc))
+            facts = str(exc)
+        if not isinstance(facts, str) and self.learnt.get(ref.key) == IDP_MANAGED:
+            facts = replace(facts, remembered_idp=True)
+        self.facts[ref.key] = facts
+        return facts
+
+    def _person(self, ref: TeamRef, facts: TeamFacts, login: str) -> Hold:
+        if self.stopped is not None:
+            return not_read(ref, self.stopped)
+        if self.memberships >= self.who.max_memberships:
+            return not_read(ref, f"more than {self.who.max_memberships} memberships to read")
+        self.memberships += 1
+        session, enterprise = self.github.session, self.who.enterprise
+        try:
+            found = membership(session, ref, login, enterprise)
+            for child in facts.child_teams if found.found else ():
+                key = f"{ref.org}/{child}".casefold()
+                if key not in self.children:
+                    self.children[key] = child_team_members(session, ref, child)
+                if login.casefold() in self.children[key]:
+                    found = replace(found, via_child=child)
+                    break
+        except DeadlineExceededError as exc:
+            self.stopped = f"the cycle ran out of time: {exc}"
+            return not_read(ref, self.stopped)
+        except GitHubError as exc:
+            log.warning("team.unreadable", team=ref.label, login=login, error=str(exc))
+            return unreadable(ref, str(exc), named=True)
+        return person_hold(ref, found, reclaim_maintainers=self.who.reclaim_maintainers)

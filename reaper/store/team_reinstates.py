@@ -1,0 +1,156 @@
+"""Team removals in the state store, seen from ``reaper reinstate`` (table ``team_removals``).
+
+The cycle writes a row when it removes a person from a team (``outcome`` ``removed`` once
+GitHub confirmed it). ``reaper reinstate`` reads a person's open removals (``removed`` and
+not reinstated yet) and, once GitHub has put the person back, marks the row reinstated in
+the same transaction as the audit entry, the removal of the person's flags and their
+exemption. ``add_removal`` writes a settled row, for the demo and tests. ``learnt`` reads
+what refused removals taught about teams (``team_facts``: ``idp_managed``) for the report.
+
+The audit log has no team column: a team row's ``org`` is the team's scope (the org, or
+``enterprise:<slug>``) and its reason begins ``team <org/slug or ent:slug>: ``
+(``team_audit``); ``audit_team`` reads the team back for ``reaper audit``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from reaper.store.records import AuditEntry
+from reaper.store.schema import team_facts_table, team_removals_table
+from reaper.store.writes import StepChanges
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+    from contextlib import AbstractContextManager
+    from datetime import datetime
+
+    from sqlalchemy.engine import Connection
+
+    from reaper.core.domain import Flag
+    from reaper.store.records import Exemption
+
+#: The outcome of a removal GitHub confirmed.
+REMOVED = "removed"
+#: Audit events whose reason names a team.
+TEAM_EVENT_PREFIX = "team."
+_TEAM_PREFIX = "team "
+
+
+@dataclass(frozen=True, slots=True)
+class TeamRemoval:
+    """One confirmed removal of a person from a team, not yet undone.
+
+    ``team`` is the key ``org/slug`` or ``ent:slug`` (case-folded); ``login`` as GitHub
+    spelled it when the person was removed.
+    """
+
+    id: int
+    team: str
+    login: str
+    requested_at: datetime
+
+
+def team_audit(
+    at: datetime, scope: str, login: str, event: str, *, team: str, why: str
+) -> AuditEntry:
+    """An audit entry about ``team``: ``org`` is its scope, the reason starts with the team."""
+    return AuditEntry(at, scope, login, event, f"{_TEAM_PREFIX}{team}: {why}")
+
+
+def audit_team(entry: AuditEntry) -> str | None:
+    """The team an audit entry is about (``org/slug`` or ``ent:slug``), else ``None``."""
+    if not entry.event.startswith(TEAM_EVENT_PREFIX) or not entry.reason.startswith(_TEAM_PREFIX):
+        return None
+    team, sep, _ = entry.reason[len(_TEAM_PREFIX) :].partition(": ")
+    return team if sep and team else None
+
+
+class TeamReinstates:
+    """Read a person's open team removals and mark them reinstated, each in one transaction.
+
+    ``connect`` opens a transaction (``SqlStore.team_reinstates`` passes its own).
+    """
+
+    def __init__(self, connect: Callable[[], AbstractContextManager[Connection]]) -> None:
+        self._connect = connect
+
+    def open_removals(self, login: str) -> list[TeamRemoval]:
+        """The person's removals that GitHub confirmed and nobody undid, oldest first."""
+        table = team_removals_table
+        query = (
+            sa.select(table.c.id, table.c.team, table.c.login, table.c.requested_at)
+            .where(table.c.login_key == login.casefold())
+            .where(table.c.outcome == REMOVED)
+            .where(table.c.reinstated_at.is_(None))
+            .order_by(table.c.requested_at, table.c.id)
+        )
+        with self._connect() as conn:
+            rows = conn.execute(query).all()
+        return [TeamRemoval(r.id, r.team, r.login, r.requested_at) for r in rows]
+
+    def mark_reinstated(
+        self,
+        removal: TeamRemoval,
+        at: datetime,
+        *,
+        audit: Iterable[AuditEntry],
+        remove: Iterable[Flag] = (),
+        exempt: Iterable[Exemption] = (),
+    ) -> None:
+        """Set the row's ``reinstated_at`` with its audit entry, flags gone and exemption."""
+        changes = StepChanges(
+            add=(),
+            remove=remove,
+            audit=audit,
+            open_intents=(),
+            close_intents=(),
+            close_at=None,
+            scans=(),
+            exempt=exempt,
+            held=(),
+            not_held=(),
+        )
+        table = team_removals_table
+        with self._connect() as conn:
+            changes.write(conn)
+            conn.execute(
+                sa.update(table)
+                .where(table.c.id == removal.id)
+                .where(table.c.reinstated_at.is_(None))
+                .values(reinstated_at=at)
+            )
+
+    def learnt(self) -> dict[str, str]:
+        """What refused removals taught: team key (``org/slug``, ``ent:slug``) -> refusal."""
+        with self._connect() as conn:
+            rows = conn.execute(sa.select(team_facts_table)).all()
+        return {row.team.casefold(): row.refusal for row in rows}
+
+    def learn(self, team: str, refusal: str, at: datetime) -> None:
+        """Store what a refused removal taught about ``team`` (for the demo and tests)."""
+        table = team_facts_table
+        with self._connect() as conn:
+            conn.execute(sa.delete(table).where(table.c.team == team.casefold()))
+            conn.execute(
+                sa.insert(table).values(team=team.casefold(), refusal=refusal, learnt_at=at)
+            )
+
+    def add_removal(
+        self, team: str, login: str, at: datetime, *, outcome: str | None = REMOVED
+    ) -> None:
+        """Store a removal of ``login`` from ``team`` at ``at``, settled with ``outcome``."""
+        with self._connect() as conn:
+            conn.execute(
+                sa.insert(team_removals_table).values(
+                    team=team.casefold(),
+                    login_key=login.casefold(),
+                    login=login,
+                    requested_at=at,
+                    resolved_at=at if outcome is not None else None,
+                    outcome=outcome,
+                )
+            )
