@@ -19,6 +19,7 @@ from reaper.github.usage import (
     lines,
     read_report,
 )
+from reaper.redact import scrub
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -177,3 +178,19 @@ def test_light_use_keeps_one_day_mask_per_active_holder() -> None:
     read_report([body], [], scan)
     assert scan.days == {"ann": 0b10100}  # the 3rd and the 5th, counted once each
     assert scan.latest == {}  # nobody was asked about
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://blob.example/r.ndjson?sv=2024&se=2026&sig=AbC%2Bsecret123",
+        "https://s3.example/r.ndjson?X-Amz-Credential=AKIAX&X-Amz-Signature=deadbeef99",
+        "https://files.example/r.ndjson?expires=1&signature=deadbeef99",
+    ],
+)
+def test_a_signed_links_signature_is_scrubbed(link: str) -> None:
+    """Were a signed download link ever logged, its signature would not be."""
+    cleaned = scrub(f"GET {link}")
+    assert "secret123" not in cleaned
+    assert "deadbeef99" not in cleaned
+    assert "AKIAX" not in cleaned
