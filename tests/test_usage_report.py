@@ -267,3 +267,50 @@ def test_a_long_light_use_list_is_cut_and_comes_after_the_safety_lines(
     assert "light19 (1 day" in notes[light]
     assert "light20" not in notes[light]
     assert "and 3 more; 23 in all, USD 437 a month" in notes[light]
+
+
+@pytest.mark.parametrize("mode", ["check", "require"])
+def test_the_enterprise_report_is_read_for_a_person_of_its_list(
+    sim: Simulator, clock: FakeClock, tmp_path: Path, mode: str
+) -> None:
+    """A person read from the enterprise's list is judged by the enterprise's usage report."""
+    sim.add_enterprise("octo")
+    sim.add_org("octo-org", enterprise="octo")
+    sim.add_seat(
+        "octo-org",
+        "ent-ed",
+        created_at=clock.now - 400 * DAY,
+        last_activity_at=clock.now - 45 * DAY,
+    )
+    sim.add_seat(
+        "octo-org",
+        "ent-eve",
+        created_at=clock.now - 400 * DAY,
+        last_activity_at=clock.now - 45 * DAY,
+    )
+    settings = {"github_orgs": ["octo-org"], "github_enterprise": "octo", "usage_report": mode}
+    reaper = Reaper(sim, clock, tmp_path, settings)
+    reaper.run()
+    clock.advance(days=8)
+    sim.usage.add("enterprise:octo", "ent-ed", clock.now.date() - 3 * DAY)
+    outcome = reaper.run()
+    asked = [r.path for r in sim.requests if "metrics/reports" in r.path]
+    assert asked[-1] == "/enterprises/octo/copilot/metrics/reports/users-28-day/latest"
+    assert "records disagree: ent-ed" in text(outcome)
+    assert reaper.cancel_requests() == [["ent-eve"]]
+    clock.advance(days=1)
+    sim.add_seat(
+        "octo-org",
+        "ent-flo",
+        created_at=clock.now - 400 * DAY,
+        last_activity_at=clock.now - 45 * DAY,
+    )
+    reaper.run()
+    clock.advance(days=8)
+    sim.usage.set_case("enterprise:octo", "policy_off")
+    outcome = reaper.run()
+    said = text(outcome)
+    assert "usage report of enterprise octo not fully read" in said
+    # ent-ed was flagged again (the seat record still lags); without the report both go
+    expected = [["ent-ed", "ent-flo"]] if mode == "check" else [["ent-eve"]]
+    assert reaper.cancel_requests()[-1:] == expected
