@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 from reaper.core.timing import SAVES
+from reaper.core.usage import DISAGREE, HELD
 from reaper.redact import scrub
 from reaper.report.model import HOLDS
 from reaper.report.summary import Prices, savings
@@ -98,6 +99,18 @@ class Metrics:
         self.cycle_waiting = Gauge(
             "reaper_waiting_for_cycle_end",
             "Due persons kept until the last run before the billing cycle ends, last cycle",
+            ["org"],
+            registry=reg,
+        )
+        self.usage_held = Gauge(
+            "reaper_usage_report_held",
+            "Cancels held last cycle because the usage report could not be read (require)",
+            ["org"],
+            registry=reg,
+        )
+        self.usage_disagree = Counter(
+            "reaper_usage_report_disagreements",
+            "Due persons kept because the usage report showed later use than the seat record",
             ["org"],
             registry=reg,
         )
@@ -253,6 +266,11 @@ class Metrics:
                 self.cycle_days.labels(org=name).set((org.next_cycle - report.at.date()).days)
             waiting = [e for e in org.in_grace if e.reason.endswith(SAVES)]
             self.cycle_waiting.labels(org=name).set(len(waiting))
+            held = [e for e in org.in_grace if e.reason.startswith(HELD)]
+            self.usage_held.labels(org=name).set(len(held))
+            disagree = [e for e in org.reactivated if e.reason.startswith(DISAGREE)]
+            if disagree:
+                self.usage_disagree.labels(org=name).inc(len(disagree))
             if org.failed and counts.seats == 0:
                 continue  # the seat list was not read: keep the last known numbers
             for status, value in _seat_statuses(counts).items():

@@ -70,7 +70,8 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Secret query parameters.
     (
         re.compile(
-            r"(?i)([?&](?:access_token|token|client_secret|password|api_key|apikey|key|sig)=)"
+            r"(?i)([?&](?:access_token|token|client_secret|password|api_key|apikey|key|sig|"
+            r"signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)"
             r"[^&\s\"'#]+"
         ),
         r"\g<1>" + REDACTED,

@@ -9,9 +9,12 @@ A report file of ``--lines`` NDJSON records (one per user and day, 28 days of
 ``lines / 28`` users, shaped like GitHub's) is written to a temporary folder and served by a
 child process on 127.0.0.1; this process downloads it with ``reaper.github.usage.download``
 asking about 50 persons, as a cycle with 50 due persons would. Reported on stdout as one JSON
-line: the file's size, wall seconds, and the peak of Python allocations during the download
-(``tracemalloc``, in a second download: tracing slows Python down), which must stay flat
-however large the file is.
+line: the file's size, the requests (one download), wall seconds, the floor (the same file
+downloaded and thrown away unparsed), their ratio, the peak of Python allocations during the
+download (``tracemalloc``, in a separate download: tracing slows Python down), which must
+stay flat however large the file is, and the process's peak RSS. With ``--light`` every user
+in the file is also a seat holder whose active days are counted (light use): one small
+integer per holder, which grows with the organisation, not with the file.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import argparse
 import functools
 import json
 import multiprocessing as mp
+import resource
 import sys
 import tempfile
 import time
@@ -31,7 +35,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from reaper.github.usage import download
+import httpx
+
+from reaper.github.usage import UsageScan, download
 
 DAYS = 28
 
@@ -75,11 +81,19 @@ def serve(folder: str, ready: Any) -> None:
     server.serve_forever()
 
 
+def _scan(holders: frozenset[str]) -> UsageScan:
+    """An empty scan; with holders, counting their active days from the report's first day."""
+    return UsageScan(holders=holders, start=date(2026, 5, 1) if holders else None)
+
+
 def main() -> None:
     """Write, serve and stream one report; print the figures."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--lines", type=int, default=200_000)
+    parser.add_argument("--light", action="store_true", help="count every user's active days")
     args = parser.parse_args()
+    users = max(1, args.lines // DAYS)
+    holders = frozenset(f"user-{n:06d}" for n in range(users)) if args.light else frozenset()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "report.ndjson"
         write_report(path, args.lines)
@@ -91,10 +105,15 @@ def main() -> None:
             wanted = [f"user-{n:06d}" for n in range(0, 5000, 100)]  # 50 due persons
             url = f"http://127.0.0.1:{port}/report.ndjson"
             began = time.perf_counter()
-            download(url, wanted, timeout=300)  # timed without tracing, which slows Python
+            with httpx.Client(trust_env=False) as http, http.stream("GET", url) as answer:
+                for _ in answer.iter_bytes():
+                    pass
+            floor = time.perf_counter() - began
+            began = time.perf_counter()
+            download(url, wanted, timeout=300, scan=_scan(holders))  # timed without tracing
             seconds = time.perf_counter() - began
             tracemalloc.start()
-            scan = download(url, wanted, timeout=300)
+            scan = download(url, wanted, timeout=300, scan=_scan(holders))
             _, peak = tracemalloc.get_traced_memory()
             tracemalloc.stop()
         finally:
@@ -106,8 +125,13 @@ def main() -> None:
             "records_read": scan.records,
             "bad": scan.bad,
             "persons_kept": len(scan.latest),
+            "holders_counted": len(scan.days),
+            "requests": 1,
             "seconds": round(seconds, 2),
+            "floor_seconds": round(floor, 2),
+            "ratio": round(seconds / floor, 1) if floor else None,
             "peak_python_kb": round(peak / 1024),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         }
     sys.stdout.write(json.dumps(figures) + "\n")
 

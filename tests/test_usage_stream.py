@@ -11,7 +11,15 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import pytest
 
 from reaper.errors import GitHubUnavailableError
-from reaper.github.usage import MAX_LINE_BYTES, download, is_active, lines, read_report
+from reaper.github.usage import (
+    MAX_LINE_BYTES,
+    UsageScan,
+    download,
+    is_active,
+    lines,
+    read_report,
+)
+from reaper.redact import scrub
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -153,3 +161,36 @@ def test_read_report_keeps_nothing_of_persons_not_asked_for() -> None:
     scan = read_report([body], ["user-500"])
     assert scan.latest == {"user-500": date(2026, 6, 1)}
     assert scan.records == 1000
+
+
+def test_light_use_keeps_one_day_mask_per_active_holder() -> None:
+    """With holders, each active holder gets a mask of their days; nobody else is kept."""
+    body = b"".join(
+        [
+            record("Ann", "2026-05-03", used_chat=True),
+            record("ann", "2026-05-03", user_initiated_interaction_count=2),
+            record("ann", "2026-05-05", used_cli=True),
+            record("bob", "2026-05-04"),  # a holder, idle that day
+            record("stranger", "2026-05-04", used_agent=True),  # not a holder
+        ]
+    )
+    scan = UsageScan(holders=frozenset({"ann", "bob"}), start=date(2026, 5, 1))
+    read_report([body], [], scan)
+    assert scan.days == {"ann": 0b10100}  # the 3rd and the 5th, counted once each
+    assert scan.latest == {}  # nobody was asked about
+
+
+@pytest.mark.parametrize(
+    "link",
+    [
+        "https://blob.example/r.ndjson?sv=2024&se=2026&sig=AbC%2Bsecret123",
+        "https://s3.example/r.ndjson?X-Amz-Credential=AKIAX&X-Amz-Signature=deadbeef99",
+        "https://files.example/r.ndjson?expires=1&signature=deadbeef99",
+    ],
+)
+def test_a_signed_links_signature_is_scrubbed(link: str) -> None:
+    """Were a signed download link ever logged, its signature would not be."""
+    cleaned = scrub(f"GET {link}")
+    assert "secret123" not in cleaned
+    assert "deadbeef99" not in cleaned
+    assert "AKIAX" not in cleaned

@@ -10,6 +10,7 @@ from reaper.app.app_checks import app_lines
 from reaper.app.github_auth import classic_token
 from reaper.app.identity_checks import identity_lines
 from reaper.app.teams import check_teams
+from reaper.app.usage_checks import usage_lines
 from reaper.app.wiring import github_client, utc_now
 from reaper.errors import ReaperError
 from reaper.github.preflight import preflight, preflight_enterprise
@@ -41,6 +42,7 @@ def run_checks(settings: Settings, out: TextIO) -> int:
     )
     results.append((True, f"mode: {mode}"))
     results.extend(github_checks(settings))
+    results.extend(usage_lines(settings))
     if settings.reclaim_teams:
         results.extend(check_teams(settings))
     results.append(_slack(settings))

@@ -11,8 +11,10 @@ from reaper.app.github_auth import app_auth, classic_token
 from reaper.app.identities import identify_for
 from reaper.cycle.orchestrator import Cycle
 from reaper.cycle.timing import CycleTiming
+from reaper.cycle.usage import UsageCheck
 from reaper.cycle.who_can import WhoCan
 from reaper.github import GitHubClient
+from reaper.report.summary import Prices
 from reaper.slack import make_notifier
 from reaper.store import SqlStore, default_holder
 
@@ -99,6 +101,12 @@ def open_cycle(
                 settings.schedule,
                 settings.billing_cycle_day,
                 settings.cycle_margin_days,
+            ),
+            usage=UsageCheck(
+                settings.usage_report,
+                settings.light_use_days,
+                settings.github_timeout_seconds,
+                Prices(settings.price_business, settings.price_enterprise),
             ),
             sleep=sleep,
             who_can=WhoCan(

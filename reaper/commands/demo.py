@@ -7,7 +7,8 @@ is granted directly by the enterprise, and one through an enterprise team (left 
 person). The report goes to a channel with a bot token, and every warned person gets a
 direct message with buttons; one of them clicks "I still need it" (over Slack's Socket Mode,
 as the simulator speaks it) and keeps the seat. Each channel message and that person's
-direct messages are printed. No network beyond loopback.
+direct messages are printed. An epilogue (``demo_billing``) shows a cancel moved to the
+billing-cycle end and a person kept by GitHub's usage report. No network beyond loopback.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from reaper.app import open_cycle
 from reaper.commands.demo_auth import demo_auth_choice, demo_auth_summary, demo_credentials
+from reaper.commands.demo_billing import billing_story
 from reaper.commands.demo_identity import through_saml
 from reaper.config.settings import Settings
 from reaper.core.domain import enterprise_scope
@@ -219,6 +221,15 @@ def run_demo(
             )
         finally:
             link.close()
+        ok = ok and billing_story(
+            sim,
+            settings,
+            clock=clock,
+            start=clock.now + 2 * DAY,
+            folder=tmp,
+            out=out,
+            print_slack=print_slack,
+        )
         pending = sum(
             1
             for org in ORGS

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
     cancel_timing: Literal["due", "cycle_end"] = "due"
     billing_cycle_day: int | None = Field(default=None, ge=1, le=28)
     cycle_margin_days: int = Field(default=2, ge=0, le=27)
+    usage_report: Literal["check", "require", "off"] = "check"
+    light_use_days: int = Field(default=2, ge=0, le=28)
 
     # The service: state, schedule, logs, HTTP.
     state_url: fields.StateUrl = "sqlite:///reaper-state.db"

@@ -34,6 +34,7 @@ from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
+from reaper.cycle.usage import UsageCheck, second_opinion
 from reaper.cycle.who_can import WhoCan
 from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
@@ -80,6 +81,7 @@ class Cycle:
     holder: str = "reaper"
     exclusive: bool = True
     timing: CycleTiming = field(default_factory=CycleTiming)
+    usage: UsageCheck = field(default_factory=UsageCheck)
     who_can: WhoCan = field(default_factory=WhoCan)  # the teams holding who needs a person
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
@@ -144,6 +146,7 @@ class Cycle:
             time_cancels(
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
             )
+            second_opinion(plan, self.usage, self.github, now)
             self._check_limits(plan, now)
             self._carry_out(plan, now)
         except ReaperError as exc:

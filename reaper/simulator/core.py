@@ -76,7 +76,7 @@ class Simulator(SlackSide):
         self._github = GitHubApi(
             token=token, clock=clock, base_url=lambda: self.github_url, rate_limit=rate_limit
         )
-        self.apps = self._github.apps  # GitHub Apps, installations, tokens (simulator.apps)
+        self.apps, self.usage = self._github.apps, self._github.usage  # Apps; usage reports
         self.add_team = self._github.add_team  # org and enterprise teams (simulator.teams)
         self.graphql = GraphQLApi(token=lambda: self._github.token, clock=clock)  # identities
         self._socket = SocketModeServer()

@@ -16,6 +16,7 @@ from reaper.simulator import enterprise as enterprise_api
 from reaper.simulator import github_objects as objects
 from reaper.simulator import orgs as org_api
 from reaper.simulator import teams as teams_api
+from reaper.simulator import usage_reports as usage_api
 from reaper.simulator.apps import AppRegistry
 from reaper.simulator.github_http import DOCS, REST_DOCS, error
 from reaper.simulator.scopes import Enterprise, Org
@@ -58,6 +59,7 @@ class GitHubApi:
         self.enterprises: dict[str, Enterprise] = {}
         self.apps = AppRegistry(clock)
         self.teams: dict[str, teams_api.SimTeam] = {}
+        self.usage = usage_api.UsageReports(clock, base_url, self._exists)
 
     # -- state -------------------------------------------------------------------------------
 
@@ -171,7 +173,9 @@ class GitHubApi:
     # -- HTTP --------------------------------------------------------------------------------
 
     def handle(self, request: RecordedRequest) -> Response:
-        """Answer one GitHub API request."""
+        """Answer one GitHub API request (or a usage report file: signed, no token)."""
+        if request.path.startswith(usage_api.FILES):
+            return self.usage.serve_file(request)
         if not request.headers.get("user-agent"):
             return text_response(403, _NO_USER_AGENT)
         version = request.headers.get("x-github-api-version", API_VERSIONS[0])
@@ -228,7 +232,17 @@ class GitHubApi:
             return error(403, "Resource not accessible by integration", REST_DOCS)
         return self._route(request)
 
+    def _exists(self, scope: str) -> bool:
+        with self.lock:
+            try:
+                self.holder(scope)
+            except KeyError:
+                return False
+            return True
+
     def _route(self, request: RecordedRequest) -> Response:
+        if usage_api.handles(request.path):
+            return self.usage.route(request)
         if teams_api.handles(request.path):
             return teams_api.route(self, self.teams, request)
         if request.path.startswith(enterprise_api.PREFIX):

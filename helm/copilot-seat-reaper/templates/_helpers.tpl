@@ -238,6 +238,8 @@ REAPER_CYCLE_TIMEOUT_SECONDS: {value: cycleTimeoutSeconds, env: {{ $v.cycleTimeo
 REAPER_CANCEL_TIMING: {value: cancelTiming, env: {{ $v.cancelTiming | toJson }}}
 REAPER_BILLING_CYCLE_DAY: {value: billingCycleDay, env: {{ if $v.billingCycleDay }}{{ $v.billingCycleDay | int64 | toString | toJson }}{{ else }}""{{ end }}, whenSet: true}
 REAPER_CYCLE_MARGIN_DAYS: {value: cycleMarginDays, env: {{ $v.cycleMarginDays | int64 | toString | toJson }}}
+REAPER_USAGE_REPORT: {value: usageReport, env: {{ $v.usageReport | toJson }}}
+REAPER_LIGHT_USE_DAYS: {value: lightUseDays, env: {{ $v.lightUseDays | int64 | toString | toJson }}}
 REAPER_GITHUB_ORGS: {value: github.orgs, env: {{ join "," $v.github.orgs | toJson }}}
 REAPER_GITHUB_ENTERPRISE: {value: github.enterprise, env: {{ $v.github.enterprise | toJson }}, whenSet: true}
 REAPER_GITHUB_APP_ID: {value: github.app.id, env: {{ $v.github.app.id | toString | toJson }}}
