@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reaper.app.github_auth import app_auth, classic_token
 from reaper.app.identities import identify_for
 from reaper.cycle.orchestrator import Cycle
+from reaper.cycle.teams import TeamSettings
 from reaper.cycle.timing import CycleTiming
 from reaper.github import GitHubClient
 from reaper.slack import make_notifier
@@ -100,6 +101,9 @@ def open_cycle(
                 settings.cycle_margin_days,
             ),
             sleep=sleep,
+            teams=TeamSettings(
+                tuple(settings.reclaim_team_refs), settings.reclaim_team_maintainers
+            ),
         )
     finally:
         github.close()

@@ -75,6 +75,7 @@ class Canceller:
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     reserve: int = 0
+    team_costs: Callable[[Decision], tuple[str, ...]] | None = None  # per person
 
     def select(self, plan: Plan) -> list[Decision]:
         """Hold the due persons that do not fit the hourly budget; return those that do."""
@@ -83,7 +84,7 @@ class Canceller:
             budget.Due(
                 d.login,
                 tuple(k for k in plan.scans if d.login.casefold() in plan.members(k)),
-                removable(d, plan.fixed),
+                removable(d, plan.fixed) + (self.team_costs(d) if self.team_costs else ()),
             )
             for d in due
         ]

@@ -33,6 +33,7 @@ from reaper.cycle.listing import list_plan
 from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
+from reaper.cycle.teams import TeamSettings, TeamVetter, promote_all
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
 from reaper.errors import ReaperError, StateStoreError
 from reaper.logs import get_logger
@@ -79,6 +80,7 @@ class Cycle:
     holder: str = "reaper"
     exclusive: bool = True
     timing: CycleTiming = field(default_factory=CycleTiming)
+    teams: TeamSettings = field(default_factory=TeamSettings)  # REAPER_RECLAIM_TEAMS
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _store: SqlStore | None = field(init=False, default=None)
@@ -138,6 +140,7 @@ class Cycle:
             if not self.dry_run:
                 reconcile(self.github, self.store, now, reports)
             plan = self._plan(now, reports)
+            promote_all(plan, self.teams, dry_run=self.dry_run)
             limits = Limits(self.max_cancellations, self.max_cancellation_percent)
             time_cancels(
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
@@ -215,7 +218,8 @@ class Cycle:
             canceller = Canceller(
                 self.github, self.policy, self.clock, self.sleep, self.rate_limit_reserve
             )
-            cancel_due(plan, canceller, self.store, self.clock)
+            vetter = TeamVetter(self.github, self.store.teams, self.teams, self.enterprise)
+            cancel_due(plan, canceller, self.store, self.clock, vetter if self.teams.refs else None)
         list_plan(plan, self.policy, self.clock)
         try:
             self.memory.remember(plan, now)
