@@ -33,6 +33,7 @@ from reaper.cycle.listing import list_plan
 from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
+from reaper.cycle.team_reconcile import reconcile_teams
 from reaper.cycle.teams import TeamSettings, TeamVetter, promote_all
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
 from reaper.errors import ReaperError, StateStoreError
@@ -139,6 +140,7 @@ class Cycle:
         try:
             if not self.dry_run:
                 reconcile(self.github, self.store, now, reports)
+                reconcile_teams(self.github, self.store, self.enterprise, now, reports)
             plan = self._plan(now, reports)
             promote_all(plan, self.teams, dry_run=self.dry_run)
             limits = Limits(self.max_cancellations, self.max_cancellation_percent)
