@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from reaper.core.domain import enterprise_scope
+from reaper.metrics import Metrics
 from reaper.simulator import Fault
 from reaper.simulator.teams import SYNC_REMOVAL
+from reaper.slack.dm_text import flagged_message
 from reaper.store import SqlStore
 from tests.harness import DAY, Reaper
 
@@ -216,3 +219,47 @@ def test_removal_from_an_enterprise_team_goes_in_bulk(
         ("ent:all-devs", "ann", "removed"),
         ("ent:all-devs", "bob", "removed"),
     ]
+
+
+def test_the_warning_names_the_team_the_person_will_leave(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Channel and direct message say the seat comes from the team and when they leave it."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    outcome = reaper_for(sim, clock, tmp_path).run()
+    assert "removed from team acme/copilot-users then" in json.dumps(sim.slack_messages)
+    (entry,) = outcome.report.entries("flagged")
+    dm = json.dumps(flagged_message(entry, clock.now, "#admins"))
+    due_on = f"{entry.due_at:%Y-%m-%d}"
+    assert (
+        f"The seat comes from team acme/copilot-users: you will be removed from it on {due_on}"
+        in dm
+    )
+
+
+def test_the_blast_radius_limit_counts_team_removals(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Three persons due through a team, at most two may go: nobody is removed."""
+    team = sim.add_team("copilot-users", org="acme")
+    for login in ("ann", "bob", "cat"):
+        team.add_member(login)
+        team_seat(sim, clock, login)
+    outcome = due(reaper_for(sim, clock, tmp_path, max_cancellations=2), clock)
+    assert writes(sim) == []
+    assert any("blast-radius" in e for e in outcome.report.orgs[0].errors)
+    assert len(reaper_for(sim, clock, tmp_path).flags()) == 3
+
+
+def test_removals_are_counted_by_team_in_the_metrics(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """reaper_team_removals_total carries the team as its label."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    outcome = due(reaper_for(sim, clock, tmp_path), clock)
+    metrics = Metrics(dry_run=False)
+    metrics.record_cycle(outcome, 1.0, None)
+    text = metrics.render().decode()
+    assert 'reaper_team_removals_total{team="acme/copilot-users"} 1.0' in text

@@ -219,3 +219,19 @@ def promote(decision: Decision, reclaim: frozenset[str], fixed: Mapping[str, str
             return decision
     reason = f"idle {decision.idle_days} days, grace period over"
     return replace(decision, action=Action.CANCEL, reason=reason)
+
+
+#: How a flagged person's reason says which named teams they will be removed from.
+TEAM_NOTE, _NOTE_END = "the seat comes from team ", ": removed from it on the due date"
+
+
+def team_note(teams: list[str]) -> str:
+    """The words added to a flagged person's reason: the teams they will be removed from."""
+    return f"{TEAM_NOTE}{', '.join(teams)}{_NOTE_END}"
+
+
+def noted_teams(reason: str) -> str | None:
+    """The teams a reason says the person will be removed from, or ``None``."""
+    if TEAM_NOTE not in reason or _NOTE_END not in reason:
+        return None
+    return reason.split(TEAM_NOTE, 1)[1].split(_NOTE_END, 1)[0]

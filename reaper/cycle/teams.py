@@ -21,6 +21,7 @@ from reaper.core.teams import (
     member_refusal,
     promote,
     team_grants,
+    team_note,
     team_refusal,
 )
 from reaper.errors import GitHubError
@@ -60,9 +61,19 @@ def promote_all(plan: Plan, teams: TeamSettings | None, *, dry_run: bool) -> Non
     if teams is None or not teams.refs:
         return
     keys = teams.keys
-    plan.decisions = [promote(d, keys, plan.fixed) for d in plan.decisions]
+    plan.decisions = [_noted(promote(d, keys, plan.fixed), keys) for d in plan.decisions]
     if dry_run:
         plan.decisions = [_would(d, keys) for d in plan.decisions]
+
+
+def _noted(d: Decision, keys: frozenset[str]) -> Decision:
+    """A person flagged (or waiting out the grace period) learns which team they will leave."""
+    if d.action not in {Action.FLAG, Action.IN_GRACE}:
+        return d
+    held = team_grants(d.person, keys)
+    if not held:
+        return d
+    return replace(d, reason=f"{d.reason}; {team_note(sorted(held))}")
 
 
 def _would(d: Decision, keys: frozenset[str]) -> Decision:

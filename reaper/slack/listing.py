@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reaper.core.domain import scope_label
+from reaper.core.teams import noted_teams
 from reaper.report.summary import (
     LISTS,
     REINSTATE,
@@ -85,6 +86,8 @@ def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None
         parts.append(escape(clip(entry.editor, 60)))
     if name == "flagged" and entry.due_at:
         parts.append(f"due *{date(entry.due_at)}*")
+        if teams := noted_teams(entry.reason):  # REAPER_RECLAIM_TEAMS
+            parts.append(f"removed from team {escape(teams)} then")
     line = clip("• " + " · ".join(parts), MAX_LINE_CHARS)
     whole = line.startswith("• " + " · ".join(parts[:2]) + " ·")  # login and org not clipped
     return line, (entry.org, entry.login) if name == "flagged" and whole else None
