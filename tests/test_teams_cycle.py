@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from reaper.core.domain import enterprise_scope
 from reaper.metrics import Metrics
+from reaper.report.text import render_text
 from reaper.simulator import Fault
 from reaper.simulator.teams import SYNC_REMOVAL
 from reaper.slack.dm_text import flagged_message
@@ -81,6 +82,9 @@ def test_an_idle_team_member_is_removed_and_counted_saved(
     (entry,) = outcome.report.entries("cancelled")
     assert "removed from team acme/copilot-users" in entry.reason
     assert entry.saved
+    assert "ann (acme)" in render_text(outcome.report)
+    assert "removed from team acme/copilot-users" in render_text(outcome.report)
+    assert "removed from team acme/copilot-users" in json.dumps(sim.slack_messages[-1])
     assert removals(reaper) == [(TEAM, "ann", "removed")]
     assert ("team.member_removed", "ann") in reaper.audit()
     assert reaper.flags() == {}

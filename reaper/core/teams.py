@@ -235,3 +235,15 @@ def noted_teams(reason: str) -> str | None:
     if TEAM_NOTE not in reason or _NOTE_END not in reason:
         return None
     return reason.split(TEAM_NOTE, 1)[1].split(_NOTE_END, 1)[0]
+
+
+#: How a cancelled person's reason says which teams they left (or would leave, dry run).
+_REMOVAL_WORDS = ("removed from team ", "would remove from team ")
+
+
+def removal_phrase(reason: str) -> str | None:
+    """``removed from team X`` (or ``would remove from team X``) from a reason, or ``None``."""
+    for part in reason.split("; "):
+        if part.startswith(_REMOVAL_WORDS):
+            return part
+    return None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reaper.core.domain import scope_label
-from reaper.core.teams import noted_teams
+from reaper.core.teams import noted_teams, removal_phrase
 from reaper.report.summary import (
     LISTS,
     REINSTATE,
@@ -80,6 +80,8 @@ def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None
     parts = [f"*{escape(entry.login)}*", escape(scope_label(entry.org))]
     if name == "needs_person":
         parts.append(teams_phrase(entry, _bold) if entry_teams(entry) else escape(entry.reason))
+    if name == "cancelled" and (removal := removal_phrase(entry.reason)):  # REAPER_RECLAIM_TEAMS
+        parts.append(escape(removal))
     parts.extend(person_notes(name, entry, escape))
     parts.append(last_active(entry, report.at))
     if name in {"flagged", "cancelled"} and entry.editor:
