@@ -114,3 +114,25 @@ def test_an_enterprise_team_linked_to_an_idp_group_is_refused(
     assert writes(sim) == []
     (needs,) = outcome.report.entries("needs_person")
     assert "'62ab-9f'" in needs.reason
+
+
+def test_many_due_members_are_read_from_the_team_lists(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Three due of a small team: two list reads replace the per-person reads, rules unchanged."""
+    team = sim.add_team("copilot-users", org="acme")
+    team.add_member("ann")
+    team.add_member("bob", role="maintainer")
+    team.add_member("cat", state="pending")
+    for login in ("ann", "bob", "cat"):
+        team_seat(sim, clock, login)
+    outcome = due(reaper_for(sim, clock, tmp_path), clock)
+    assert writes(sim) == [("DELETE", MEMBERSHIP + "ann")]
+    reads = [r for r in sim.requests if r.method == "GET" and r.path.startswith(MEMBERSHIP)]
+    assert [r.path for r in reads] == [MEMBERSHIP + "cat"]  # not on a list: read alone
+    lists = [r.query["role"] for r in sim.requests if r.path.endswith("/copilot-users/members")]
+    assert sorted(lists) == [["maintainer"], ["member"]]
+    needs = {e.login: e.reason for e in outcome.report.entries("needs_person")}
+    assert "a maintainer of team acme/copilot-users" in needs["bob"]
+    assert "is pending" in needs["cat"]
+    assert [e.login for e in outcome.report.entries("cancelled")] == ["ann"]

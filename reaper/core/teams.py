@@ -101,6 +101,7 @@ class TeamFacts:
     remembered_idp: bool = False
     child_teams: tuple[str, ...] = ()
     unknown_reason: str | None = None
+    members: int | None = None  # the team's ``members_count``, child teams' members included
 
 
 @dataclass(frozen=True, slots=True)

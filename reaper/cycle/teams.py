@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from reaper.core.domain import Action, Decision
 from reaper.core.teams import (
     ENTERPRISE_PREFIX,
+    Membership,
     Refusal,
     TeamRef,
     member_refusal,
@@ -25,10 +26,16 @@ from reaper.core.teams import (
     team_refusal,
 )
 from reaper.errors import GitHubError
-from reaper.github.teams import child_team_members, membership, read_team_facts
+from reaper.github.teams import (
+    child_team_members,
+    members_by_role,
+    membership,
+    read_team_facts,
+)
 from reaper.logs import get_logger
 
 if TYPE_CHECKING:
+    from reaper.core.teams import TeamFacts
     from reaper.cycle.plan import Plan
     from reaper.github import GitHubClient
     from reaper.store.teams import TeamLedger
@@ -94,6 +101,32 @@ class TeamVetter:
     _refusals: dict[str, Refusal | None] = field(default_factory=dict)
     _children: dict[str, dict[str, str]] = field(default_factory=dict)
     _learnt: frozenset[str] | None = None
+    _facts: dict[str, TeamFacts] = field(default_factory=dict)
+    _listed: dict[str, dict[str, str]] = field(default_factory=dict)  # team: login -> role
+
+    def prime(self, key: str, logins: list[str]) -> None:
+        """Read an org team's member lists once when that is cheaper than a read per person.
+
+        A person on a list is an active member with that role; anyone else is read alone
+        (a pending invitation, or no membership).
+        """
+        if self.team_refusal(key) is not None:
+            return
+        facts = self._facts.get(key)
+        if facts is None or facts.ref.enterprise or facts.members is None:
+            return
+        if 2 * max(1, -(-facts.members // 100)) >= len(logins):
+            return
+        try:
+            listed = {
+                login: role
+                for role in ("member", "maintainer")
+                for login in members_by_role(self.github.session, facts.ref, role)
+            }
+        except GitHubError as exc:
+            log.warning("team.members_unread", team=facts.ref.label, error=str(exc))
+            return
+        self._listed[key] = listed
 
     def team_refusal(self, key: str) -> Refusal | None:
         """Why nothing may be removed from team ``key`` this cycle; ``None`` when it may."""
@@ -108,6 +141,7 @@ class TeamVetter:
         try:
             facts = read_team_facts(self.github.session, ref, enterprise=self.enterprise)
             facts = replace(facts, remembered_idp=key in self._learnt)
+            self._facts[key] = facts
             refusal = team_refusal(facts)
             if refusal is None:
                 self._children[key] = {
@@ -129,8 +163,13 @@ class TeamVetter:
         if refused is not None:
             return refused
         ref = self.settings.ref(key)
+        role = self._listed.get(key, {}).get(login.casefold())
         try:
-            found = membership(self.github.session, ref, login, self.enterprise)
+            found = (
+                Membership(found=True, role=role)
+                if role is not None
+                else membership(self.github.session, ref, login, self.enterprise)
+            )
         except GitHubError as exc:
             return Refusal("idp_unknown", f"membership of team {ref.label} unreadable: {exc}")
         child = self._children.get(key, {}).get(login.casefold())
@@ -149,6 +188,12 @@ def vet(
     """
     acted: list[Decision] = []
     removals: dict[str, tuple[str, ...]] = {}
+    wanted: dict[str, list[str]] = {}
+    for d in decisions:
+        for key in team_grants(d.person, vetter.settings.keys) if d.action is Action.CANCEL else {}:
+            wanted.setdefault(key, []).append(d.login)
+    for key, logins in wanted.items():
+        vetter.prime(key, logins)
     for d in decisions:
         held = team_grants(d.person, vetter.settings.keys) if d.action is Action.CANCEL else {}
         verdicts = {key: vetter.member_refusal(key, d.login) for key in held}

@@ -54,7 +54,10 @@ def read_team_facts(
         raise BadResponseError(f"team {ref.label} is not a team object")
     if ref.enterprise:
         return _enterprise_facts(ref, team)
-    facts = _sync_facts(session, ref, base)
+    count = team.get("members_count")
+    facts = replace(
+        _sync_facts(session, ref, base), members=count if isinstance(count, int) else None
+    )
     external = _external_groups(session, base)
     if external is None:
         facts = replace(
@@ -97,6 +100,19 @@ def child_team_members(session: GitHubSession, ref: TeamRef, child: str) -> set[
     return {
         str(user.get("login")).casefold()
         for user in _pages(session, f"{base}/members")
+        if isinstance(user, dict)
+    }
+
+
+def members_by_role(session: GitHubSession, ref: TeamRef, role: str) -> set[str]:
+    """The logins (case-folded) of an org team's active members with ``role`` on the team.
+
+    GitHub lists the members of child teams too, and no pending invitation.
+    """
+    base = team_path(ref, None)
+    return {
+        str(user.get("login")).casefold()
+        for user in _pages(session, f"{base}/members", f"&role={role}")
         if isinstance(user, dict)
     }
 
@@ -159,10 +175,10 @@ def _group_name(group: object) -> str:
     return str(name) if name else str(group.get("group_id", "?"))
 
 
-def _pages(session: GitHubSession, path: str) -> list[Any]:
+def _pages(session: GitHubSession, path: str, query: str = "") -> list[Any]:
     """Every item of a list endpoint, 100 a page, following ``Link: rel="next"``."""
     items: list[Any] = []
-    url: str | None = f"{path}?per_page=100"
+    url: str | None = f"{path}?per_page=100{query}"
     for _ in range(MAX_PAGES):
         if url is None:
             return items
