@@ -267,3 +267,19 @@ def test_removals_are_counted_by_team_in_the_metrics(
     metrics.record_cycle(outcome, 1.0, None)
     text = metrics.render().decode()
     assert 'reaper_team_removals_total{team="acme/copilot-users"} 1.0' in text
+
+
+def test_many_removals_are_confirmed_from_one_read_of_the_list(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Three removed, a one-page list: the confirmation reads the list once, not each person."""
+    team = sim.add_team("copilot-users", org="acme")
+    for login in ("ann", "bob", "cat"):
+        team.add_member(login)
+        team_seat(sim, clock, login)
+    outcome = due(reaper_for(sim, clock, tmp_path), clock)
+    assert sorted(e.login for e in outcome.report.entries("cancelled")) == ["ann", "bob", "cat"]
+    requests = sim.requests
+    last_delete = max(i for i, r in enumerate(requests) if r.method == "DELETE")
+    after = [r.path for r in requests[last_delete + 1 :] if r.method == "GET"]
+    assert after == ["/orgs/acme/copilot/billing/seats"]

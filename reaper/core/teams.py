@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Literal
 
-from reaper.core.domain import Action, Decision, Person, Seat, is_enterprise
+from reaper.core.domain import Action, Decision, Person, Seat, enterprise_scope, is_enterprise
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -179,6 +179,13 @@ def member_refusal(
             f"a maintainer of team {label} (REAPER_RECLAIM_TEAM_MAINTAINERS is false)",
         )
     return None
+
+
+def team_scope(key: str, enterprise: str | None) -> str:
+    """The scope (org login, or ``enterprise:<slug>``) a team key grants seats in."""
+    if key.startswith(ENTERPRISE_PREFIX):
+        return enterprise_scope(enterprise or "")
+    return key.partition("/")[0]
 
 
 def grant_team(seat: Seat) -> str | None:

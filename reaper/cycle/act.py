@@ -15,9 +15,9 @@ from reaper.core.domain import Action, Decision, scope_label
 from reaper.core.policy import keep
 from reaper.core.teams import grant_team, promote
 from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, removable
+from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
     Removals,
-    TeamResults,
     report_problems,
     send_removals,
     settle_removals,
@@ -76,7 +76,11 @@ def cancel_due(
     if confirmed:
         grants = {d.login: removable(d, plan.fixed) for d in confirmed}
         if store_intents(store, now, confirmed, grants, plan):
-            results = send_removals(teams, removals, clock) if teams and removals else TeamResults()
+            results = (
+                send_removals(teams, removals, clock, pages=_pages(plan), sleep=canceller.sleep)
+                if teams and removals
+                else TeamResults()
+            )
             outcomes = send_all(canceller, grants)
             for d in confirmed:
                 done = settle(d, grants[d.login], outcomes, plan, results.gone(d.login))
@@ -100,6 +104,11 @@ def cancel_due(
     plan.decisions = [
         final.get(d.login.casefold(), d) if d.action is Action.CANCEL else d for d in plan.decisions
     ]
+
+
+def _pages(plan: Plan) -> dict[str, int]:
+    """Each list's pages, as the scan read them."""
+    return {key: scan.pages for key, scan in plan.scans.items()}
 
 
 def _store_team_intents(

@@ -17,8 +17,8 @@ from reaper.core.policy import idle_days, keep
 from reaper.cycle.act import record, send_all, settle, store_intents
 from reaper.cycle.cancel import Canceller, removable
 from reaper.cycle.plan import Plan
+from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
-    TeamResults,
     report_problems,
     send_removals,
     settle_removals,

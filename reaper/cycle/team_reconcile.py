@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reaper.core.teams import parse_team_ref
-from reaper.cycle.team_removal import scope_of
+from reaper.core.teams import parse_team_ref, team_scope
 from reaper.errors import GitHubError
 from reaper.github.teams import membership
 from reaper.logs import get_logger
@@ -42,7 +41,7 @@ def reconcile_teams(
     ledger = store.teams
     settled = 0
     for removal in ledger.unresolved():
-        scope = scope_of(removal.team, enterprise)
+        scope = team_scope(removal.team, enterprise)
         report = reports.setdefault(scope, OrgReport(scope))
         try:
             ref = parse_team_ref(removal.team)

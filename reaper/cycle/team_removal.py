@@ -13,63 +13,29 @@ answer was lost) is settled by the next cycle from the membership (``team_reconc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import time
 from typing import TYPE_CHECKING
 
-from reaper.core.domain import BadSeat, enterprise_scope
-from reaper.core.teams import grant_team, team_grants
+from reaper.core.teams import team_grants, team_scope
+from reaper.cycle.team_confirm import SENT, TeamResults, confirm
 from reaper.errors import GitHubError, GitHubNotFoundError, GitHubUnavailableError, StateStoreError
-from reaper.github import parse_seat
 from reaper.github.team_writes import TeamSyncManagedError, remove_member, remove_members
 from reaper.logs import get_logger
 from reaper.store import AuditEntry
 from reaper.store.teams import FAILED, NOT_REMOVED, REMOVED, TeamRemoval
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
+    from collections.abc import Callable, Mapping
     from datetime import datetime
 
     from reaper.core.domain import Decision
     from reaper.cycle.teams import TeamVetter
-    from reaper.github import GitHubClient
     from reaper.report import OrgReport
 
 log = get_logger(__name__)
 
-SENT, UNSURE = "sent", "unsure"
+UNSURE = "unsure"
 Removals = dict[str, tuple[str, ...]]  # login -> team keys to leave
-
-
-def scope_of(key: str, enterprise: str | None) -> str:
-    """The scope (org login, or ``enterprise:<slug>``) a team key grants seats in."""
-    if key.startswith("ent:"):
-        return enterprise_scope(enterprise or "")
-    return key.partition("/")[0]
-
-
-@dataclass
-class TeamResults:
-    """What happened to each (login, team key): an outcome and a detail."""
-
-    outcomes: dict[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
-    still_live: set[tuple[str, str]] = field(default_factory=set)
-    unread: dict[str, str] = field(default_factory=dict)  # login -> why the re-read failed
-
-    def gone(self, login: str) -> frozenset[str]:
-        """The team keys whose grant of ``login`` is confirmed gone."""
-        return frozenset(
-            key
-            for (who, key), (outcome, _) in self.outcomes.items()
-            if who == login and outcome == REMOVED and (who, key) not in self.still_live
-        )
-
-    def problems(self, login: str) -> list[tuple[str, str, str]]:
-        """(team key, outcome, detail) of every removal of ``login`` that did not go through."""
-        return [
-            (key, outcome, detail)
-            for (who, key), (outcome, detail) in self.outcomes.items()
-            if who == login and outcome != REMOVED
-        ]
 
 
 def store_removals(
@@ -80,7 +46,7 @@ def store_removals(
     audit = [
         AuditEntry(
             now,
-            scope_of(r.team, vetter.enterprise),
+            team_scope(r.team, vetter.enterprise),
             r.login,
             "team.removal_requested",
             f"team {r.team}: {reasons.get(r.login, '')}",
@@ -96,9 +62,18 @@ def store_removals(
 
 
 def send_removals(
-    vetter: TeamVetter, removals: Removals, clock: Callable[[], datetime]
+    vetter: TeamVetter,
+    removals: Removals,
+    clock: Callable[[], datetime],
+    *,
+    pages: Mapping[str, int] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> TeamResults:
-    """Send every removal, team by team, then re-read the grants of everyone removed."""
+    """Send every removal, team by team, then re-read the grants of everyone removed.
+
+    ``pages`` (each list's pages, from the scan) lets the re-read take a whole list when
+    that costs fewer requests than one read per person.
+    """
     results = TeamResults()
     by_team: dict[str, list[str]] = {}
     for login, keys in removals.items():
@@ -109,7 +84,7 @@ def send_removals(
             _send_enterprise(vetter, key, logins, results)
         else:
             _send_org(vetter, key, logins, results, clock)
-    _confirm(vetter.github, vetter.enterprise, results)
+    confirm(vetter.github, vetter.enterprise, results, pages or {}, sleep)
     return results
 
 
@@ -164,29 +139,6 @@ def _send_enterprise(vetter: TeamVetter, key: str, logins: list[str], results: T
                 results.outcomes[login, key] = (NOT_REMOVED, f"not a member of team {ref.label}")
 
 
-def _confirm(github: GitHubClient, enterprise: str | None, results: TeamResults) -> None:
-    """Read again the grants of every person removed, to see whether the team's grant is live."""
-    sent: dict[str, set[str]] = {}
-    for (login, key), (outcome, _) in results.outcomes.items():
-        if outcome == SENT:
-            sent.setdefault(login, set()).add(key)
-    for login, keys in sent.items():
-        for scope in {scope_of(k, enterprise) for k in keys}:
-            try:
-                records = github.get_grants(scope, login)
-            except GitHubError as exc:
-                results.unread[login] = str(exc)
-                continue
-            for record in records:
-                seat = parse_seat(scope, record)
-                if isinstance(seat, BadSeat):
-                    results.unread[login] = f"the re-read record is unreadable: {seat.reason}"
-                elif seat.live and grant_team(seat) in keys:
-                    results.still_live.add((login, grant_team(seat) or ""))
-        for key in keys:
-            results.outcomes[login, key] = (REMOVED, "")
-
-
 def settle_removals(
     vetter: TeamVetter, results: TeamResults, reasons: dict[str, str], at: datetime
 ) -> str | None:
@@ -201,7 +153,7 @@ def settle_removals(
         audit.append(
             AuditEntry(
                 at,
-                scope_of(key, vetter.enterprise),
+                team_scope(key, vetter.enterprise),
                 login,
                 events.get(outcome, "team.removal_failed"),
                 f"team {key}: {why}",
