@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Decision, scope_label
 from reaper.core.policy import keep
-from reaper.core.teams import grant_team, promote
+from reaper.core.teams import grant_team
 from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, removable
 from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
@@ -58,14 +58,14 @@ def cancel_due(
     now = clock()
     if teams is not None:
         canceller.team_costs = partial(team_costs, teams.settings.keys)
+        canceller.reclaim = teams.settings.keys
     chosen = canceller.select(plan)
     if not chosen:
         return
     checked = canceller.recheck(chosen, plan, now)
     removals: Removals = {}
     if teams is not None:
-        promote_all_of = [promote(d, teams.settings.keys, plan.fixed) for d in checked]
-        checked, removals = vet(teams, promote_all_of, plan)
+        checked, removals = vet(teams, checked, plan)
     final = {d.login.casefold(): d for d in checked}
     confirmed = [d for d in checked if d.action is Action.CANCEL]
     reasons = {d.login: d.reason for d in confirmed}
