@@ -12,6 +12,7 @@ from reaper.simulator import Fault
 from reaper.simulator.teams import SYNC_REMOVAL
 from reaper.slack.dm_text import flagged_message
 from reaper.store import SqlStore
+from reaper.store.teams import TeamRemoval
 from tests.harness import DAY, Reaper
 
 if TYPE_CHECKING:
@@ -283,3 +284,26 @@ def test_many_removals_are_confirmed_from_one_read_of_the_list(
     last_delete = max(i for i, r in enumerate(requests) if r.method == "DELETE")
     after = [r.path for r in requests[last_delete + 1 :] if r.method == "GET"]
     assert after == ["/orgs/acme/copilot/billing/seats"]
+
+
+def test_an_intent_whose_request_never_left_is_closed_and_the_removal_sent(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Died before the request: the membership is still there, so "not removed", then removed."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    reaper = reaper_for(sim, clock, tmp_path)
+    reaper.run()
+    clock.advance(days=8)
+    store = SqlStore(reaper.state_url)
+    store.teams.open([TeamRemoval(TEAM, "ann", clock.now)])
+    store.close()
+    outcome = reaper.run()
+    assert outcome.ok, outcome.report.orgs[0].errors
+    assert removals(reaper) == [(TEAM, "ann", "not removed"), (TEAM, "ann", "removed")]
+    assert writes(sim) == [("DELETE", MEMBERSHIP + "ann")]
+    store = SqlStore(reaper.state_url)
+    reasons = [e.reason for e in store.audit_log() if e.event == "team.member_removed"]
+    store.close()
+    assert reasons
+    assert all(r.startswith("team acme/copilot-users: ") for r in reasons)
