@@ -18,11 +18,11 @@ from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, rem
 from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
     Removals,
-    report_problems,
     send_removals,
     settle_removals,
     store_removals,
     team_costs,
+    team_outcome,
 )
 from reaper.cycle.teams import vet
 from reaper.errors import StateStoreError
@@ -84,9 +84,7 @@ def cancel_due(
             outcomes = send_all(canceller, grants)
             for d in confirmed:
                 done = settle(d, grants[d.login], outcomes, plan, results.gone(d.login))
-                if report_problems(d, results, plan.reports[d.org]):
-                    done = keep(done, "team removal failed, kept for the next cycle")
-                final[d.login.casefold()] = done
+                final[d.login.casefold()] = team_outcome(d, done, results, plan.reports[d.org])
             record(
                 store,
                 clock(),

@@ -13,16 +13,16 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, BadSeat, Decision, Person, enterprise_scope, scope_label
-from reaper.core.policy import idle_days, keep
+from reaper.core.policy import idle_days
 from reaper.cycle.act import record, send_all, settle, store_intents
 from reaper.cycle.cancel import Canceller, removable
 from reaper.cycle.plan import Plan
 from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
-    report_problems,
     send_removals,
     settle_removals,
     store_removals,
+    team_outcome,
 )
 from reaper.cycle.teams import TeamSettings, TeamVetter, vet
 from reaper.errors import BadResponseError
@@ -121,8 +121,7 @@ def release_person(
     results = send_removals(vetter, removals, clock) if removals else TeamResults()
     outcomes = send_all(Canceller(github, policy, clock, sleep), {login: scopes})
     final = settle(decision, scopes, outcomes, plan, results.gone(login))
-    if report_problems(decision, results, plan.reports[home]):
-        final = keep(final, "team removal failed")
+    final = team_outcome(decision, final, results, plan.reports[home])
     record(
         store,
         clock(),

@@ -14,8 +14,11 @@ answer was lost) is settled by the next cycle from the membership (``team_reconc
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from reaper.core.domain import Action
+from reaper.core.policy import keep
 from reaper.core.teams import team_grants, team_scope
 from reaper.cycle.team_confirm import SENT, TeamResults, confirm
 from reaper.errors import GitHubError, GitHubNotFoundError, GitHubUnavailableError, StateStoreError
@@ -81,7 +84,7 @@ def send_removals(
             by_team.setdefault(key, []).append(login)
     for key, logins in by_team.items():
         if key.startswith("ent:"):
-            _send_enterprise(vetter, key, logins, results)
+            _send_enterprise(vetter, key, logins, results, clock)
         else:
             _send_org(vetter, key, logins, results, clock)
     confirm(vetter.github, vetter.enterprise, results, pages or {}, sleep)
@@ -98,16 +101,14 @@ def _send_org(
     ref = vetter.settings.ref(key)
     managed: str | None = None
     for login in logins:
-        if managed is not None:
-            results.outcomes[login, key] = (FAILED, managed)
+        if managed is not None:  # learnt this cycle: nothing more is sent to the team
+            results.outcomes[login, key] = (NOT_REMOVED, managed)
             continue
         try:
             remove_member(vetter.github.session, ref, login)
-        except TeamSyncManagedError as exc:
-            managed = f"team {ref.label} is managed by team synchronisation (IdP): {exc}"
-            vetter.ledger.learn_idp_managed(key, clock())
-            log.error("team.idp_managed", team=ref.label)
-            results.outcomes[login, key] = (FAILED, managed)
+        except TeamSyncManagedError:
+            managed = _learn_idp(vetter, key, clock)
+            results.outcomes[login, key] = (NOT_REMOVED, managed)
         except GitHubNotFoundError:
             results.outcomes[login, key] = (NOT_REMOVED, f"not a member of team {ref.label}")
         except GitHubUnavailableError as exc:
@@ -119,12 +120,36 @@ def _send_org(
             results.outcomes[login, key] = (SENT, "")
 
 
-def _send_enterprise(vetter: TeamVetter, key: str, logins: list[str], results: TeamResults) -> None:
+def _learn_idp(vetter: TeamVetter, key: str, clock: Callable[[], datetime]) -> str:
+    """Remember that an identity provider manages team ``key``; the reason to report."""
+    label = vetter.settings.ref(key).label
+    log.error("team.idp_managed", team=label)
+    try:
+        vetter.ledger.learn_idp_managed(key, clock())
+    except StateStoreError as exc:
+        log.error("store.team_fact_not_recorded", team=label, error=str(exc))
+    return (
+        f"team {label} is kept in sync with an identity provider (GitHub refused the removal "
+        "for team synchronisation): remove the people in the identity provider"
+    )
+
+
+def _send_enterprise(
+    vetter: TeamVetter,
+    key: str,
+    logins: list[str],
+    results: TeamResults,
+    clock: Callable[[], datetime],
+) -> None:
     ref = vetter.settings.ref(key)
     for start in range(0, len(logins), 100):
         chunk = logins[start : start + 100]
         try:
             gone = remove_members(vetter.github.session, ref, chunk, enterprise=vetter.enterprise)
+        except TeamSyncManagedError:
+            managed = _learn_idp(vetter, key, clock)
+            results.outcomes.update(((n, key), (NOT_REMOVED, managed)) for n in logins[start:])
+            return
         except GitHubUnavailableError as exc:
             results.outcomes.update(((n, key), (UNSURE, str(exc))) for n in chunk)
             continue
@@ -167,7 +192,23 @@ def settle_removals(
     return None
 
 
-def report_problems(d: Decision, results: TeamResults, report: OrgReport) -> bool:
+def team_outcome(d: Decision, final: Decision, results: TeamResults, report: OrgReport) -> Decision:
+    """The person's final decision once their team removals are known.
+
+    A failed removal keeps the flag (reported); a refused one, or a grant still live after
+    the removal, leaves a person needing a person, with that reason.
+    """
+    if _report_problems(d, results, report):
+        return keep(final, "team removal failed, kept for the next cycle")
+    refused = [detail for _, outcome, detail in results.problems(d.login) if outcome == NOT_REMOVED]
+    live = sorted(key for who, key in results.still_live if who == d.login)
+    if final.action is not Action.NEEDS_PERSON or not (refused or live):
+        return final
+    why = refused + [f"removed from team {key}, but its seat grant is still live" for key in live]
+    return replace(final, reason="; ".join(why))
+
+
+def _report_problems(d: Decision, results: TeamResults, report: OrgReport) -> bool:
     """Report each removal of ``d``'s person that failed; tell whether any did."""
     failed = False
     for key, outcome, detail in results.problems(d.login):

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 #: GitHub's 403 for a team in an org without team synchronisation: not synced.
 NOT_EXTERNALLY_MANAGED = "not externally managed"
+#: GitHub's 403 to an App token: team sync is not open to Apps. A synced team then shows
+#: itself by refusing the removal (``TeamSyncManagedError``), and is remembered.
+NOT_OPEN_TO_APPS = "resource not accessible by integration"
 #: GitHub's 400s of the external-groups read that mean "no linked group".
 NO_EXTERNAL_GROUP = ("not part of externally managed enterprise", "cannot be externally managed")
 #: Most pages of a team's repositories or child teams read (100 each).
@@ -138,6 +141,8 @@ def _sync_facts(session: GitHubSession, ref: TeamRef, base: str) -> TeamFacts:
     except GitHubError as exc:
         if exc.status == 403 and NOT_EXTERNALLY_MANAGED in str(exc):
             return TeamFacts(ref=ref, sync="not_synced")
+        if exc.status == 403 and NOT_OPEN_TO_APPS in str(exc).casefold():
+            return TeamFacts(ref=ref, sync="not_synced")  # an App: the removal will tell
         return TeamFacts(ref=ref, sync="unknown", unknown_reason=str(exc))
     groups = body.get("groups") if isinstance(body, dict) else None
     if not isinstance(groups, list):

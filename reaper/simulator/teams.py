@@ -103,6 +103,8 @@ def route(api: GitHubState, teams: dict[str, SimTeam], request: RecordedRequest)
     if (method, rest) == ("GET", ""):
         return json_response(200, _team_full(api, teams, team))
     if (method, rest) == ("GET", "/team-sync/group-mappings"):
+        if "ghs_" in request.headers.get("authorization", ""):  # not open to GitHub Apps
+            return error(403, "Resource not accessible by integration", REST_DOCS)
         return _sync(team)
     if (method, rest) == ("GET", "/external-groups"):
         return _external(team)
