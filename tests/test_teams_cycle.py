@@ -8,18 +8,18 @@ from typing import TYPE_CHECKING, Any
 from reaper.core.domain import enterprise_scope
 from reaper.metrics import Metrics
 from reaper.report.text import render_text
-from reaper.simulator import Fault
+from reaper.simulator import Fault, Simulator
 from reaper.simulator.teams import SYNC_REMOVAL
 from reaper.slack.dm_text import flagged_message
 from reaper.store import SqlStore
 from reaper.store.teams import TeamRemoval
+from tests.conftest import GITHUB_TOKEN
 from tests.harness import DAY, Reaper
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from reaper.cycle.orchestrator import CycleOutcome
-    from reaper.simulator import Simulator
     from tests.conftest import FakeClock
 
 TEAM = "acme/copilot-users"
@@ -310,3 +310,26 @@ def test_an_intent_whose_request_never_left_is_closed_and_the_removal_sent(
     store.close()
     assert reasons
     assert all(r.startswith("team acme/copilot-users: ") for r in reasons)
+
+
+def test_team_removals_short_of_budget_wait_for_the_next_hour(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """Too few requests for every removal: the oldest go now, the rest in the next hour."""
+    with Simulator(token=GITHUB_TOKEN, clock=clock, rate_limit=45) as small:
+        small.add_org("acme")
+        team = small.add_team("copilot-users", org="acme")
+        for n in range(6):
+            team.add_member(f"idle{n}")
+            team_seat(small, clock, f"idle{n}")
+        reaper = reaper_for(small, clock, tmp_path, github_rate_limit_reserve=20)
+        assert reaper.run().ok
+        clock.advance(days=8)
+        first = reaper.run()
+        now = len([w for w in writes(small) if w[0] == "DELETE"])
+        assert 0 < now < 6
+        assert "left for the next cycle" in str(first.report.orgs[0].errors)
+        clock.advance(hours=2)
+        reaper.run()
+        assert len([w for w in writes(small) if w[0] == "DELETE"]) == 6
+        assert len(removals(reaper)) == 6

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
-from functools import partial
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Decision, scope_label
@@ -18,10 +17,10 @@ from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, rem
 from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
     Removals,
+    fit_team_budget,
     send_removals,
     settle_removals,
     store_removals,
-    team_costs,
     team_outcome,
 )
 from reaper.cycle.teams import vet
@@ -57,9 +56,12 @@ def cancel_due(
     """
     now = clock()
     if teams is not None:
-        canceller.team_costs = partial(team_costs, teams.settings.keys)
         canceller.reclaim = teams.settings.keys
     chosen = canceller.select(plan)
+    if teams is not None:
+        chosen = fit_team_budget(
+            chosen, plan, canceller.github, canceller.reserve, teams.settings.keys
+        )
     if not chosen:
         return
     checked = canceller.recheck(chosen, plan, now)

@@ -76,7 +76,6 @@ class Canceller:
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     reserve: int = 0
-    team_costs: Callable[[Decision], tuple[str, ...]] | None = None  # per person
     reclaim: frozenset[str] = frozenset()  # the teams a due person may be removed from
 
     def select(self, plan: Plan) -> list[Decision]:
@@ -86,7 +85,7 @@ class Canceller:
             budget.Due(
                 d.login,
                 tuple(k for k in plan.scans if d.login.casefold() in plan.members(k)),
-                removable(d, plan.fixed) + (self.team_costs(d) if self.team_costs else ()),
+                removable(d, plan.fixed),
             )
             for d in due
         ]

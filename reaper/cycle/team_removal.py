@@ -17,9 +17,11 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+from reaper.core import budget
 from reaper.core.domain import Action
 from reaper.core.policy import keep
 from reaper.core.teams import team_grants, team_scope
+from reaper.cycle.cancel import removable
 from reaper.cycle.team_confirm import SENT, TeamResults, confirm
 from reaper.errors import GitHubError, GitHubNotFoundError, GitHubUnavailableError, StateStoreError
 from reaper.github.team_writes import TeamSyncManagedError, remove_member, remove_members
@@ -32,12 +34,15 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from reaper.core.domain import Decision
+    from reaper.cycle.plan import Plan
     from reaper.cycle.teams import TeamVetter
+    from reaper.github import GitHubClient
     from reaper.report import OrgReport
 
 log = get_logger(__name__)
 
 UNSURE = "unsure"
+TEAM_READS = 5  # an org team, once a cycle: itself, team sync, EMU groups, repos, child teams
 Removals = dict[str, tuple[str, ...]]  # login -> team keys to leave
 
 
@@ -226,17 +231,63 @@ def _report_problems(d: Decision, results: TeamResults, report: OrgReport) -> bo
     return failed
 
 
-def team_costs(reclaim: frozenset[str], d: Decision) -> tuple[str, ...]:
-    """The team requests of one due person, as write "scopes" for ``reaper.core.budget``.
+def fit_team_budget(
+    chosen: list[Decision], plan: Plan, github: GitHubClient, reserve: int, reclaim: frozenset[str]
+) -> list[Decision]:
+    """Of the persons the cancels' budget took, those whose team requests fit too.
 
-    Each name is one request unless shared: an org team costs the membership read, the
-    ``DELETE`` and the re-read per person; an enterprise team the read and the re-read per
-    person, and one bulk request per 100 persons (the shared name).
+    On top of the re-checks and cancels (``reaper.core.budget``), per team: one removal per
+    person (one per 100 for an enterprise team), the membership reads (one per person, or
+    the two member lists, about two pages per 100), the confirming re-read (one per person,
+    or the list's pages), and the team's own reads once a cycle. The others wait for the
+    next cycle, oldest due date first.
     """
-    costs: list[str] = []
-    for key in team_grants(d.person, reclaim):
-        costs += [f"team-read:{key}:{d.login}", f"team-reread:{key}:{d.login}"]
-        costs.append(
-            f"team-bulk:{key}" if key.startswith("ent:") else f"team-delete:{key}:{d.login}"
+    remaining = github.rate_limit_remaining
+    if remaining is None:
+        return chosen
+    pages = {key: scan.pages for key, scan in plan.scans.items()}
+    due = [
+        budget.Due(
+            d.login,
+            tuple(k for k in plan.scans if d.login.casefold() in plan.members(k)),
+            removable(d, plan.fixed),
         )
-    return tuple(costs)
+        for d in chosen
+    ]
+    left = remaining - reserve - budget.SAFETY - budget.cost(due, pages)
+    per_team: dict[str, int] = {}
+    for taken, d in enumerate(chosen):
+        for key in team_grants(d.person, reclaim):
+            per_team[key] = per_team.get(key, 0) + 1
+        spent = sum(
+            _team_cost(key, n, pages.get(team_scope(key, None), n)) for key, n in per_team.items()
+        )
+        if spent > left:
+            _hold(chosen[taken:], plan, remaining)
+            return chosen[:taken]
+    return chosen
+
+
+def _team_cost(key: str, persons: int, pages: int) -> int:
+    """Requests to read team ``key``, remove ``persons`` from it and confirm it (see above)."""
+    hundreds = -(-persons // 100)
+    if key.startswith("ent:"):
+        return 1 + hundreds + persons + min(persons, pages)
+    return TEAM_READS + persons + min(persons, 2 * hundreds + 2) + min(persons, pages)
+
+
+def _hold(waiting: list[Decision], plan: Plan, remaining: int) -> None:
+    held = {d.login.casefold() for d in waiting}
+    why = (
+        f"{len(waiting)} due persons left for the next cycle: GitHub's hourly request budget "
+        f"({remaining} left) does not cover their team removals now, oldest due date first"
+    )
+    log.warning("cycle.budget_short", acting=None, waiting=len(waiting), left=remaining)
+    for section in {d.org for d in waiting}:
+        plan.reports[section].note_error(why)
+    plan.decisions = [
+        keep(d, "left for the next cycle (hourly request budget)")
+        if d.action is Action.CANCEL and d.login.casefold() in held
+        else d
+        for d in plan.decisions
+    ]
