@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from reaper.core.domain import enterprise_scope
+from tests.harness import DAY
 from tests.test_teams_cycle import GROUP, MEMBERSHIP, due, reaper_for, team_seat, writes
 
 if TYPE_CHECKING:
@@ -136,3 +137,21 @@ def test_many_due_members_are_read_from_the_team_lists(
     assert "a maintainer of team acme/copilot-users" in needs["bob"]
     assert "is pending" in needs["cat"]
     assert [e.login for e in outcome.report.entries("cancelled")] == ["ann"]
+
+
+def test_a_refused_team_still_lets_the_direct_grant_go(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Direct grant in globex, synced team in acme: globex is cancelled, the team untouched."""
+    sim.add_org("globex")
+    sim.add_team("copilot-users", org="acme", sync_groups=[GROUP]).add_member("ann")
+    team_seat(sim, clock, "ann")
+    sim.add_seat(
+        "globex", "ann", created_at=clock.now - 400 * DAY, last_activity_at=clock.now - 45 * DAY
+    )
+    outcome = due(reaper_for(sim, clock, tmp_path, github_orgs=["acme", "globex"]), clock)
+    assert writes(sim) == [("DELETE", "/orgs/globex/copilot/billing/selected_users")]
+    (needs,) = outcome.report.entries("needs_person")
+    assert needs.login == "ann"
+    notes = [n for o in outcome.report.orgs for n in o.notes]
+    assert any("'Engineering'" in n for n in notes)

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Decision
 from reaper.core.teams import (
-    ENTERPRISE_PREFIX,
     Membership,
     Refusal,
     TeamRef,
@@ -204,8 +203,8 @@ def vet(
             log.info("team.removal_refused", login=d.login, reason=why)
             acted.append(replace(d, action=Action.NEEDS_PERSON, reason=why))
             continue
-        if refusals:
-            plan.reports[d.org].note_error(
+        if refusals:  # the direct grants still go; the report says why the team stays
+            plan.reports[d.org].notes.append(
                 f"{d.login} not removed from a team: "
                 + "; ".join(dict.fromkeys(r.text for r in refusals))
             )
@@ -213,8 +212,3 @@ def vet(
         if allowed:
             removals[d.login] = allowed
     return acted, removals
-
-
-def enterprise_key(key: str) -> bool:
-    """Tell whether a team key names an enterprise team."""
-    return key.startswith(ENTERPRISE_PREFIX)
