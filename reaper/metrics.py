@@ -131,6 +131,12 @@ class Metrics:
             ["org", "dry_run"],
             registry=reg,
         )
+        self.team_removals = Counter(
+            "reaper_team_removals",
+            "Persons removed from a team of REAPER_RECLAIM_TEAMS (live runs only), by team",
+            ["team"],
+            registry=reg,
+        )
         self.cycles = Counter(
             "reaper_cycles",
             "Cycles run, by outcome (ok, failed, error; skipped: another reaper held the lock)",
@@ -262,6 +268,8 @@ class Metrics:
                 self.flags.labels(org=name, dry_run=dry_run).inc(counts.newly_flagged)
             if counts.cancelled:
                 self.cancellations.labels(org=name, dry_run=dry_run).inc(counts.cancelled)
+            for team, removed in org.teams_removed.items():
+                self.team_removals.labels(team=scrub(team)).inc(removed)
             if org.next_cycle is not None:
                 self.cycle_days.labels(org=name).set((org.next_cycle - report.at.date()).days)
             waiting = [e for e in org.in_grace if e.reason.endswith(SAVES)]

@@ -161,3 +161,20 @@ def test_child_team_members_are_found(sim: Simulator, client: GitHubClient) -> N
     assert facts.child_teams == ("platform",)
     assert child_team_members(client.session, TEAM, "platform") == {"kim"}
     assert membership(client.session, TEAM, "kim").found  # GitHub answers 200 for them too
+
+
+def test_team_sync_closed_to_an_app_is_left_to_the_removal(
+    sim: Simulator, client: GitHubClient
+) -> None:
+    """An App's 403 on team sync is not "unknown": a synced team refuses the removal instead."""
+    sim.add_team("copilot-users", org="acme")
+    sim.inject(
+        Fault(
+            path="/team-sync/group-mappings$",
+            status=403,
+            body={"message": "Resource not accessible by integration"},
+        )
+    )
+    facts = read_team_facts(client.session, TeamRef(slug="copilot-users", org="acme"))
+    assert facts.sync == "not_synced"
+    assert team_refusal(facts) is None

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from reaper.app.github_auth import app_auth, classic_token
 from reaper.app.identities import identify_for
 from reaper.cycle.orchestrator import Cycle
+from reaper.cycle.teams import TeamSettings
 from reaper.cycle.timing import CycleTiming
 from reaper.cycle.usage import UsageCheck
 from reaper.cycle.who_can import WhoCan
@@ -113,6 +114,9 @@ def open_cycle(
                 tuple(settings.reclaim_team_refs),
                 settings.reclaim_team_maintainers,
                 settings.github_enterprise,
+            ),
+            teams=TeamSettings(
+                tuple(settings.reclaim_team_refs), settings.reclaim_team_maintainers
             ),
         )
     finally:

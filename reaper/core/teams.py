@@ -8,8 +8,13 @@ the team, and if not, why (``Refusal``: a code for the CSV and JSON, a sentence 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Literal
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Literal
+
+from reaper.core.domain import Action, Decision, Person, Seat, enterprise_scope, is_enterprise
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 #: The prefix of an enterprise team in ``REAPER_RECLAIM_TEAMS``.
 ENTERPRISE_PREFIX = "ent:"
@@ -96,6 +101,7 @@ class TeamFacts:
     remembered_idp: bool = False
     child_teams: tuple[str, ...] = ()
     unknown_reason: str | None = None
+    members: int | None = None  # the team's ``members_count``, child teams' members included
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,4 +178,80 @@ def member_refusal(
             "maintainer",
             f"a maintainer of team {label} (REAPER_RECLAIM_TEAM_MAINTAINERS is false)",
         )
+    return None
+
+
+def team_scope(key: str, enterprise: str | None) -> str:
+    """The scope (org login, or ``enterprise:<slug>``) a team key grants seats in."""
+    if key.startswith(ENTERPRISE_PREFIX):
+        return enterprise_scope(enterprise or "")
+    return key.partition("/")[0]
+
+
+def grant_team(seat: Seat) -> str | None:
+    """The case-folded key of the team that granted ``seat`` (``org/slug``, ``ent:slug``)."""
+    if seat.assigning_team is None:
+        return None
+    if is_enterprise(seat.org):
+        return f"{ENTERPRISE_PREFIX}{seat.assigning_team}".casefold()
+    return f"{seat.org}/{seat.assigning_team}".casefold()
+
+
+def team_grants(person: Person | None, reclaim: frozenset[str]) -> dict[str, tuple[Seat, ...]]:
+    """The person's live grants made by a team named in ``reclaim``, by team key."""
+    found: dict[str, list[Seat]] = {}
+    for seat in person.live if person else ():
+        key = grant_team(seat)
+        if key is not None and key in reclaim:
+            found.setdefault(key, []).append(seat)
+    return {key: tuple(seats) for key, seats in found.items()}
+
+
+def promote(decision: Decision, reclaim: frozenset[str], fixed: Mapping[str, str]) -> Decision:
+    """A due person held only by teams the reaper may write to becomes a removal (``CANCEL``).
+
+    Only a due person (``NEEDS_PERSON`` with a due date) whose every live grant is either
+    cancellable per user or made by a team named in ``REAPER_RECLAIM_TEAMS`` qualifies; the
+    refusals are decided in the act step, which turns a refused person back.
+    """
+    person = decision.person
+    if decision.action is not Action.NEEDS_PERSON or decision.due_at is None or person is None:
+        return decision
+    if not team_grants(person, reclaim):
+        return decision
+    for seat in person.live:
+        team = grant_team(seat)
+        if team is None and seat.org in fixed:
+            return decision
+        if team is not None and team not in reclaim:
+            return decision
+    reason = f"idle {decision.idle_days} days, grace period over"
+    return replace(decision, action=Action.CANCEL, reason=reason)
+
+
+#: How a flagged person's reason says which named teams they will be removed from.
+TEAM_NOTE, _NOTE_END = "the seat comes from team ", ": removed from it on the due date"
+
+
+def team_note(teams: list[str]) -> str:
+    """The words added to a flagged person's reason: the teams they will be removed from."""
+    return f"{TEAM_NOTE}{', '.join(teams)}{_NOTE_END}"
+
+
+def noted_teams(reason: str) -> str | None:
+    """The teams a reason says the person will be removed from, or ``None``."""
+    if TEAM_NOTE not in reason or _NOTE_END not in reason:
+        return None
+    return reason.split(TEAM_NOTE, 1)[1].split(_NOTE_END, 1)[0]
+
+
+#: How a cancelled person's reason says which teams they left (or would leave, dry run).
+_REMOVAL_WORDS = ("removed from team ", "would remove from team ")
+
+
+def removal_phrase(reason: str) -> str | None:
+    """``removed from team X`` (or ``would remove from team X``) from a reason, or ``None``."""
+    for part in reason.split("; "):
+        if part.startswith(_REMOVAL_WORDS):
+            return part
     return None

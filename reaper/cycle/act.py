@@ -12,16 +12,29 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Decision, scope_label
 from reaper.core.policy import keep
+from reaper.core.teams import grant_team
 from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, removable
+from reaper.cycle.team_confirm import TeamResults
+from reaper.cycle.team_removal import (
+    Removals,
+    fit_team_budget,
+    send_removals,
+    settle_removals,
+    store_removals,
+    team_outcome,
+)
+from reaper.cycle.teams import vet
 from reaper.errors import StateStoreError
 from reaper.logs import get_logger
 from reaper.store import AuditEntry, CancelIntent
+from reaper.store.teams import REMOVED
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import datetime
 
     from reaper.cycle.plan import Plan
+    from reaper.cycle.teams import TeamVetter
     from reaper.store import SqlStore
 
 log = get_logger(__name__)
@@ -30,22 +43,50 @@ Outcomes = dict[tuple[str, str], tuple[str, str]]  # (scope, login) -> (outcome,
 
 
 def cancel_due(
-    plan: Plan, canceller: Canceller, store: SqlStore, clock: Callable[[], datetime]
+    plan: Plan,
+    canceller: Canceller,
+    store: SqlStore,
+    clock: Callable[[], datetime],
+    teams: TeamVetter | None = None,
 ) -> None:
-    """Re-check and cancel the plan's due persons; their decisions become the final ones."""
+    """Re-check and cancel the plan's due persons; their decisions become the final ones.
+
+    With ``teams`` (``REAPER_RECLAIM_TEAMS``), a due person is also removed from the named
+    teams that grant them a seat, where every refusal rule allows it (``reaper.cycle.teams``).
+    """
     now = clock()
+    if teams is not None:
+        canceller.reclaim = teams.settings.keys
     chosen = canceller.select(plan)
+    if teams is not None:
+        chosen = fit_team_budget(
+            chosen, plan, canceller.github, canceller.reserve, teams.settings.keys
+        )
     if not chosen:
         return
     checked = canceller.recheck(chosen, plan, now)
-    confirmed = [d for d in checked if d.action is Action.CANCEL]
+    removals: Removals = {}
+    if teams is not None:
+        checked, removals = vet(teams, checked, plan)
     final = {d.login.casefold(): d for d in checked}
+    confirmed = [d for d in checked if d.action is Action.CANCEL]
+    reasons = {d.login: d.reason for d in confirmed}
+    if teams is not None and removals:
+        confirmed, removals = _store_team_intents(
+            teams, removals, reasons, now, final=final, plan=plan
+        )
     if confirmed:
         grants = {d.login: removable(d, plan.fixed) for d in confirmed}
         if store_intents(store, now, confirmed, grants, plan):
+            results = (
+                send_removals(teams, removals, clock, pages=_pages(plan), sleep=canceller.sleep)
+                if teams and removals
+                else TeamResults()
+            )
             outcomes = send_all(canceller, grants)
             for d in confirmed:
-                final[d.login.casefold()] = settle(d, grants[d.login], outcomes, plan)
+                done = settle(d, grants[d.login], outcomes, plan, results.gone(d.login))
+                final[d.login.casefold()] = team_outcome(d, done, results, plan.reports[d.org])
             record(
                 store,
                 clock(),
@@ -55,12 +96,64 @@ def cancel_due(
                 final=final,
                 plan=plan,
             )
+            if teams is not None and removals:
+                _settle_teams(teams, results, reasons, clock(), confirmed=confirmed, plan=plan)
         else:
             for d in confirmed:
                 final[d.login.casefold()] = keep(d, "intent not stored, kept")
     plan.decisions = [
         final.get(d.login.casefold(), d) if d.action is Action.CANCEL else d for d in plan.decisions
     ]
+
+
+def _pages(plan: Plan) -> dict[str, int]:
+    """Each list's pages, as the scan read them."""
+    return {key: scan.pages for key, scan in plan.scans.items()}
+
+
+def _store_team_intents(
+    teams: TeamVetter,
+    removals: Removals,
+    reasons: dict[str, str],
+    now: datetime,
+    *,
+    final: dict[str, Decision],
+    plan: Plan,
+) -> tuple[list[Decision], Removals]:
+    """Store the team intents; when that fails, keep every person a removal was meant for."""
+    confirmed = [d for d in final.values() if d.action is Action.CANCEL]
+    problem = store_removals(teams, removals, reasons, now)
+    if problem is None:
+        return confirmed, removals
+    for d in confirmed:
+        if d.login in removals:
+            plan.reports[d.org].fail(f"the team removal intents could not be stored: {problem}")
+            final[d.login.casefold()] = keep(d, "intent not stored, kept")
+    return [d for d in confirmed if d.login not in removals], {}
+
+
+def _settle_teams(
+    teams: TeamVetter,
+    results: TeamResults,
+    reasons: dict[str, str],
+    at: datetime,
+    *,
+    confirmed: list[Decision],
+    plan: Plan,
+) -> None:
+    problem = settle_removals(teams, results, reasons, at)
+    if problem is not None:
+        for section in {d.org for d in confirmed}:
+            plan.reports[section].fail(
+                f"team removals were sent but the state store failed before they were "
+                f"recorded ({problem}); the next cycle reads the memberships and records them"
+            )
+    for (login, key), (outcome, _) in results.outcomes.items():
+        if outcome == REMOVED:
+            section = next(d.org for d in confirmed if d.login == login)
+            counts = plan.reports[section].teams_removed
+            counts[key] = counts.get(key, 0) + 1
+            log.info("team.member_removed", team=key, login=login)
 
 
 def store_intents(
@@ -105,15 +198,30 @@ def send_all(canceller: Canceller, grants: dict[str, tuple[str, ...]]) -> Outcom
     return outcomes
 
 
-def settle(d: Decision, scopes: tuple[str, ...], outcomes: Outcomes, plan: Plan) -> Decision:
-    """A person is cancelled when no grant is left; else they need a person or stay flagged."""
+def settle(
+    d: Decision,
+    scopes: tuple[str, ...],
+    outcomes: Outcomes,
+    plan: Plan,
+    teams_gone: frozenset[str] = frozenset(),
+) -> Decision:
+    """A person is cancelled when no grant is left; else they need a person or stay flagged.
+
+    ``teams_gone`` holds the teams the person was removed from whose grant is confirmed gone.
+    """
     person = d.person
     assert person is not None
-    removed = tuple(s for s in scopes if outcomes[s, d.login][0] == CANCELLED)
-    problems = [(s, outcomes[s, d.login]) for s in scopes if s not in removed]
+    cancelled = tuple(s for s in scopes if outcomes[s, d.login][0] == CANCELLED)
+    problems = [(s, outcomes[s, d.login]) for s in scopes if s not in cancelled]
+    by_team = [g for g in person.live if grant_team(g) in teams_gone]
+    removed = tuple(dict.fromkeys([*cancelled, *(g.org for g in by_team)]))
     d = replace(d, removed=removed)
-    left = [g for g in person.live if g.org not in removed]
-    where = ", ".join(scope_label(s) for s in removed)
+    left = [g for g in person.live if g.org not in cancelled and g not in by_team]
+    where = ", ".join(
+        [scope_label(s) for s in cancelled] + [f"team {k}" for k in sorted(teams_gone)]
+    )
+    if teams_gone and not problems and not left:
+        d = replace(d, reason=f"{d.reason}; removed from team {', '.join(sorted(teams_gone))}")
     if problems:
         for scope, (outcome, detail) in problems:
             log.error("org.cancel_failed", org=scope, login=d.login, outcome=outcome, error=detail)

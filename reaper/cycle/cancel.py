@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 from reaper.core import budget
 from reaper.core.domain import Action, BadSeat, Decision, Person, Seat, scope_label
 from reaper.core.policy import decide_person, keep
+from reaper.core.teams import promote
 from reaper.cycle.allowance import allowance, tightest
 from reaper.errors import GitHubError, GitHubUnavailableError
 from reaper.github import parse_seat, scan_org
@@ -76,6 +77,7 @@ class Canceller:
     clock: Callable[[], datetime]
     sleep: Callable[[float], None]
     reserve: int = 0
+    reclaim: frozenset[str] = frozenset()  # the teams a due person may be removed from
 
     def select(self, plan: Plan) -> list[Decision]:
         """Hold the due persons that do not fit the hourly budget; return those that do."""
@@ -138,6 +140,7 @@ class Canceller:
                 continue
             person = Person(d.login, _unique(fresh[k]), d.org)
             again = decide_person(person, d.flag, now, self.policy, fixed=plan.fixed)
+            again = promote(again, self.reclaim, plan.fixed)  # REAPER_RECLAIM_TEAMS
             if again.action is not Action.CANCEL:
                 log.info("seat.cancel_skipped", org=d.org, login=d.login, reason=again.reason)
             checked.append(again)

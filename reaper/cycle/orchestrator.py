@@ -33,6 +33,8 @@ from reaper.cycle.listing import list_plan
 from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
+from reaper.cycle.team_reconcile import reconcile_teams
+from reaper.cycle.teams import TeamSettings, TeamVetter, promote_all
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
 from reaper.cycle.usage import UsageCheck, second_opinion
 from reaper.cycle.who_can import WhoCan
@@ -83,6 +85,7 @@ class Cycle:
     timing: CycleTiming = field(default_factory=CycleTiming)
     usage: UsageCheck = field(default_factory=UsageCheck)
     who_can: WhoCan = field(default_factory=WhoCan)  # the teams holding who needs a person
+    teams: TeamSettings = field(default_factory=TeamSettings)  # REAPER_RECLAIM_TEAMS
     sleep: Callable[[float], None] = time.sleep
     monotonic: Callable[[], float] = time.monotonic
     _store: SqlStore | None = field(init=False, default=None)
@@ -141,7 +144,9 @@ class Cycle:
         try:
             if not self.dry_run:
                 reconcile(self.github, self.store, now, reports)
+                reconcile_teams(self.github, self.store, self.enterprise, now, reports)
             plan = self._plan(now, reports)
+            promote_all(plan, self.teams, dry_run=self.dry_run)
             limits = Limits(self.max_cancellations, self.max_cancellation_percent)
             time_cancels(
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
@@ -220,7 +225,8 @@ class Cycle:
             canceller = Canceller(
                 self.github, self.policy, self.clock, self.sleep, self.rate_limit_reserve
             )
-            cancel_due(plan, canceller, self.store, self.clock)
+            vetter = TeamVetter(self.github, self.store.teams, self.teams, self.enterprise)
+            cancel_due(plan, canceller, self.store, self.clock, vetter if self.teams.refs else None)
         list_plan(plan, self.policy, self.clock)
         self.who_can.attach(self.github, self.store, plan)
         try:

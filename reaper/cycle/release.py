@@ -17,6 +17,14 @@ from reaper.core.policy import idle_days
 from reaper.cycle.act import record, send_all, settle, store_intents
 from reaper.cycle.cancel import Canceller, removable
 from reaper.cycle.plan import Plan
+from reaper.cycle.team_confirm import TeamResults
+from reaper.cycle.team_removal import (
+    send_removals,
+    settle_removals,
+    store_removals,
+    team_outcome,
+)
+from reaper.cycle.teams import TeamSettings, TeamVetter, vet
 from reaper.errors import BadResponseError
 from reaper.github import parse_seat
 from reaper.logs import get_logger
@@ -71,10 +79,13 @@ def release_person(
     clock: Callable[[], datetime],
     sleep: Callable[[float], None] = time.sleep,
     max_cancellations: int = 1,
+    teams: TeamSettings | None = None,
 ) -> Released:
     """Cancel every grant of ``login`` that can go per user, now, as the cycle would.
 
     The blast-radius limit applies: with ``REAPER_MAX_CANCELLATIONS=0`` nothing is cancelled.
+    With ``teams`` (``REAPER_RECLAIM_TEAMS``) the person also leaves the named teams that grant
+    them a seat, under every refusal rule, as in the cycle.
     """
     if max_cancellations < 1:
         return Released(done=False, message="REAPER_MAX_CANCELLATIONS=0: no seat may be cancelled")
@@ -91,16 +102,26 @@ def release_person(
     idle = idle_days(policy.reference_at(person), now)
     decision = Decision(home, login, Action.CANCEL, reason, seat, flag, idle, None, person)
     scopes = removable(decision, {})
-    if not scopes:
-        teams = ", ".join(person.teams)
-        return Released(
-            done=False, message=f"{login}'s seat comes through team {teams}: an admin must act"
-        )
     plan = Plan(reports={home: OrgReport(home)}, decisions=[decision])
+    vetter = TeamVetter(github, store.teams, teams or TeamSettings(), enterprise)
+    (decision,), removals = vet(vetter, [decision], plan)
+    if not scopes and not removals:
+        why = decision.reason if decision.action is Action.NEEDS_PERSON else None
+        teams_ = ", ".join(person.teams)
+        return Released(
+            done=False,
+            message=f"{login}'s seat comes through team {teams_}: an admin must act"
+            + (f" ({why})" if why else ""),
+        )
+    reasons = {login: reason}
+    if removals and store_removals(vetter, removals, reasons, now) is not None:
+        return Released(done=False, message="the state store failed; nothing was removed")
     if not store_intents(store, now, [decision], {login: scopes}, plan):
         return Released(done=False, message="the state store failed; nothing was cancelled")
+    results = send_removals(vetter, removals, clock) if removals else TeamResults()
     outcomes = send_all(Canceller(github, policy, clock, sleep), {login: scopes})
-    final = settle(decision, scopes, outcomes, plan)
+    final = settle(decision, scopes, outcomes, plan, results.gone(login))
+    final = team_outcome(decision, final, results, plan.reports[home])
     record(
         store,
         clock(),
@@ -110,7 +131,12 @@ def release_person(
         final={login.casefold(): final},
         plan=plan,
     )
-    where = ", ".join(scope_label(s) for s in final.removed)
+    if removals:
+        settle_removals(vetter, results, reasons, clock())
+    where = ", ".join(
+        [scope_label(s) for s in scopes if s in final.removed]
+        + [f"team {k}" for k in sorted(results.gone(login))]
+    )
     log.info("seat.released", login=login, by=by, removed=list(final.removed))
     if final.action is Action.CANCEL:
         return Released(done=True, message=f"{login}'s Copilot seat was released ({where})")

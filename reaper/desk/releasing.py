@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from reaper.app import github_client
 from reaper.core.domain import scope_label
 from reaper.cycle.release import release_person
+from reaper.cycle.teams import TeamSettings
 from reaper.desk.state import busy, dry, flag_state, reply
 from reaper.report.summary import date
 from reaper.slack.buttons import Buttons, epoch
@@ -75,6 +76,9 @@ def release(means: Means, sealed: Sealed, user: str) -> Answer:
                 clock=means.clock,
                 sleep=means.sleep,
                 max_cancellations=settings.max_cancellations,
+                teams=TeamSettings(
+                    tuple(settings.reclaim_team_refs), settings.reclaim_team_maintainers
+                ),
             )
     said = escape(released.message)
     if not released.done:

@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 #: GitHub's 403 for a team in an org without team synchronisation: not synced.
 NOT_EXTERNALLY_MANAGED = "not externally managed"
+#: GitHub's 403 to an App token: team sync is not open to Apps. A synced team then shows
+#: itself by refusing the removal (``TeamSyncManagedError``), and is remembered.
+NOT_OPEN_TO_APPS = "resource not accessible by integration"
 #: GitHub's 400s of the external-groups read that mean "no linked group".
 NO_EXTERNAL_GROUP = ("not part of externally managed enterprise", "cannot be externally managed")
 #: Most pages of a team's repositories or child teams read (100 each).
@@ -54,7 +57,10 @@ def read_team_facts(
         raise BadResponseError(f"team {ref.label} is not a team object")
     if ref.enterprise:
         return _enterprise_facts(ref, team)
-    facts = _sync_facts(session, ref, base)
+    count = team.get("members_count")
+    facts = replace(
+        _sync_facts(session, ref, base), members=count if isinstance(count, int) else None
+    )
     external = _external_groups(session, base)
     if external is None:
         facts = replace(
@@ -101,6 +107,19 @@ def child_team_members(session: GitHubSession, ref: TeamRef, child: str) -> set[
     }
 
 
+def members_by_role(session: GitHubSession, ref: TeamRef, role: str) -> set[str]:
+    """The logins (case-folded) of an org team's active members with ``role`` on the team.
+
+    GitHub lists the members of child teams too, and no pending invitation.
+    """
+    base = team_path(ref, None)
+    return {
+        str(user.get("login")).casefold()
+        for user in _pages(session, f"{base}/members", f"&role={role}")
+        if isinstance(user, dict)
+    }
+
+
 def membership(
     session: GitHubSession, ref: TeamRef, login: str, enterprise: str | None = None
 ) -> Membership:
@@ -122,6 +141,8 @@ def _sync_facts(session: GitHubSession, ref: TeamRef, base: str) -> TeamFacts:
     except GitHubError as exc:
         if exc.status == 403 and NOT_EXTERNALLY_MANAGED in str(exc):
             return TeamFacts(ref=ref, sync="not_synced")
+        if exc.status == 403 and NOT_OPEN_TO_APPS in str(exc).casefold():
+            return TeamFacts(ref=ref, sync="not_synced")  # an App: the removal will tell
         return TeamFacts(ref=ref, sync="unknown", unknown_reason=str(exc))
     groups = body.get("groups") if isinstance(body, dict) else None
     if not isinstance(groups, list):
@@ -159,10 +180,10 @@ def _group_name(group: object) -> str:
     return str(name) if name else str(group.get("group_id", "?"))
 
 
-def _pages(session: GitHubSession, path: str) -> list[Any]:
+def _pages(session: GitHubSession, path: str, query: str = "") -> list[Any]:
     """Every item of a list endpoint, 100 a page, following ``Link: rel="next"``."""
     items: list[Any] = []
-    url: str | None = f"{path}?per_page=100"
+    url: str | None = f"{path}?per_page=100{query}"
     for _ in range(MAX_PAGES):
         if url is None:
             return items

@@ -118,6 +118,7 @@ class OrgReport:
     holds: set[str] = field(default_factory=set)  # of HOLDS: why nothing was done here
     notes: list[str] = field(default_factory=list)  # said once in the report, not errors
     next_cycle: date | None = None  # the scope's next billing-cycle date, when known
+    teams_removed: dict[str, int] = field(default_factory=dict)  # team key: persons removed
 
     def fail(self, message: str, *, hold: str | None = None) -> None:
         """Record a failure that makes this org's cycle incomplete (``hold``: one of HOLDS)."""

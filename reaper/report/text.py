@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import scope_label
+from reaper.core.teams import removal_phrase
 from reaper.report.summary import (
     REINSTATE,
     UNDO_PREFIX,
@@ -40,7 +41,10 @@ def describe_entry(entry: Entry, now: datetime, name: str = "") -> str:
         parts.append(f"{entry.idle_days} days idle")
     if entry.due_at is not None:
         parts.append(f"due {date(entry.due_at)}")
-    if name == "needs_person" or (entry_teams(entry) and entry.saved):  # else the note has them
+    removal = removal_phrase(entry.reason) if name == "cancelled" else None
+    if removal:  # REAPER_RECLAIM_TEAMS: the team the person left
+        parts.append(removal)
+    elif name == "needs_person" or (entry_teams(entry) and entry.saved):  # else the note has them
         parts.append(teams_phrase(entry))
     parts.extend(person_notes(name, entry))
     return ", ".join(parts)

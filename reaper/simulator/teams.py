@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from reaper.simulator import enterprise_teams
 from reaper.simulator import github_objects as objects
@@ -102,6 +103,8 @@ def route(api: GitHubState, teams: dict[str, SimTeam], request: RecordedRequest)
     if (method, rest) == ("GET", ""):
         return json_response(200, _team_full(api, teams, team))
     if (method, rest) == ("GET", "/team-sync/group-mappings"):
+        if "ghs_" in request.headers.get("authorization", ""):  # not open to GitHub Apps
+            return error(403, "Resource not accessible by integration", REST_DOCS)
         return _sync(team)
     if (method, rest) == ("GET", "/external-groups"):
         return _external(team)
@@ -110,7 +113,7 @@ def route(api: GitHubState, teams: dict[str, SimTeam], request: RecordedRequest)
     if (method, rest) == ("GET", "/teams"):
         return json_response(200, [objects.team(team.org or "", c) for c in team.children])
     if (method, rest) == ("GET", "/members"):
-        return json_response(200, [objects.user(m.login) for m in _all_members(teams, team)])
+        return _members_page(request, teams, team)
     if member := _MEMBERSHIP.match(rest):
         return _membership(api, teams, team, method, member["user"])
     return error(404, "Not Found", REST_DOCS)
@@ -130,6 +133,27 @@ def _external(team: SimTeam) -> Response:
     if not team.external_groups and team.members:
         return error(400, EXPLICIT_MEMBERS, TEAMS_DOCS)
     return json_response(200, {"groups": team.external_groups})
+
+
+def _members_page(request: RecordedRequest, teams: dict[str, SimTeam], team: SimTeam) -> Response:
+    """``GET …/members``: active members (child teams' too) with ``role``, a page at a time."""
+    role = (request.query.get("role") or ["all"])[0]
+    if role not in {"all", "member", "maintainer"}:
+        return error(422, f"role must be one of all, member, maintainer, not {role!r}", REST_DOCS)
+    found = [
+        m for m in _all_members(teams, team) if m.state == "active" and role in {"all", m.role}
+    ]
+    try:
+        page = max(1, int((request.query.get("page") or ["1"])[0]))
+        per_page = min(100, max(1, int((request.query.get("per_page") or ["30"])[0])))
+    except ValueError:
+        return error(400, "Invalid page or per_page parameter", REST_DOCS)
+    chunk = found[(page - 1) * per_page : page * per_page]
+    headers = {}
+    if page * per_page < len(found):
+        query = urlencode({"role": role, "per_page": per_page, "page": page + 1})
+        headers["Link"] = f'<{request.base_url}{request.path}?{query}>; rel="next"'
+    return json_response(200, [objects.user(m.login) for m in chunk], headers)
 
 
 def _all_members(teams: dict[str, SimTeam], team: SimTeam) -> list[Member]:

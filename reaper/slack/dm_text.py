@@ -11,6 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from reaper.core.domain import scope_label
+from reaper.core.teams import noted_teams
 from reaper.core.timing import SAVES
 from reaper.report.summary import date, days_ago, granted_by, no_activity, still_granted
 from reaper.slack.mrkdwn import context, escape, section
@@ -84,6 +85,8 @@ def flagged_message(
     )
     if entry.reason.endswith(SAVES):  # REAPER_CANCEL_TIMING=cycle_end
         text += f"\nIt {entry.reason}: GitHub bills the seat to the end of the billing cycle."
+    if teams := noted_teams(entry.reason):  # REAPER_RECLAIM_TEAMS
+        text += f"\nThe seat comes from team {escape(teams)}: you will be removed from it on {due}."
     blocks = [section(text)]
     if buttons:
         blocks.append({"type": "actions", "block_id": ANSWER_BLOCK, "elements": buttons})

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from reaper.core.domain import scope_label
+from reaper.core.teams import noted_teams, removal_phrase
 from reaper.report.summary import (
     LISTS,
     REINSTATE,
@@ -79,12 +80,16 @@ def _line(name: str, entry: Entry, report: CycleReport) -> tuple[str, Key | None
     parts = [f"*{escape(entry.login)}*", escape(scope_label(entry.org))]
     if name == "needs_person":
         parts.append(teams_phrase(entry, _bold) if entry_teams(entry) else escape(entry.reason))
+    if name == "cancelled" and (removal := removal_phrase(entry.reason)):  # REAPER_RECLAIM_TEAMS
+        parts.append(escape(removal))
     parts.extend(person_notes(name, entry, escape))
     parts.append(last_active(entry, report.at))
     if name in {"flagged", "cancelled"} and entry.editor:
         parts.append(escape(clip(entry.editor, 60)))
     if name == "flagged" and entry.due_at:
         parts.append(f"due *{date(entry.due_at)}*")
+        if teams := noted_teams(entry.reason):  # REAPER_RECLAIM_TEAMS
+            parts.append(f"removed from team {escape(teams)} then")
     line = clip("• " + " · ".join(parts), MAX_LINE_CHARS)
     whole = line.startswith("• " + " · ".join(parts[:2]) + " ·")  # login and org not clipped
     return line, (entry.org, entry.login) if name == "flagged" and whole else None

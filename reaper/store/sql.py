@@ -28,6 +28,7 @@ from reaper.store.schema import (
     scans_table,
 )
 from reaper.store.team_reinstates import TeamReinstates
+from reaper.store.teams import TeamLedger
 from reaper.store.writer import hold_writer_lock, writer_lock_holder
 from reaper.store.writes import StepChanges, mark_warned
 
@@ -144,6 +145,11 @@ class SqlStore:
         )
         with self._connect() as conn:
             changes.write(conn)
+
+    @property
+    def teams(self) -> TeamLedger:
+        """Team removals and learnt team facts (``reaper.store.teams``)."""
+        return TeamLedger(self._engine)
 
     def grant_scopes(self) -> dict[str, frozenset[str]]:
         """Where each person held a grant at the last complete read, case-folded (see 0004)."""
