@@ -10,6 +10,7 @@ from structlog.testing import capture_logs
 from reaper.metrics import Metrics
 from reaper.report.text import render_text
 from reaper.simulator import Fault
+from reaper.store import SqlStore
 from tests.deploy.test_service_http import metric
 from tests.harness import DAY, Reaper, active_seat, idle_seat
 
@@ -59,6 +60,46 @@ def test_a_person_the_report_shows_active_is_kept_and_their_flag_dropped(
     assert f"the usage report shows use on {used.isoformat()}" in said
     assert outcome.report.totals.reactivated == 1
     assert ("seat.reactivated", "idle-ida") in reaper.audit()
+
+
+def test_a_person_the_report_saw_is_not_warned_again_while_their_record_lags(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """Kept by the report: exempt until that day plus REAPER_INACTIVE_DAYS, then judged again."""
+    used = clock.now.date() - 3 * DAY
+    sim.usage.add("acme", "idle-ida", used)
+    reaper.run()
+    clock.advance(days=1)  # the seat record still says 53 days idle
+    outcome = reaper.run()
+    assert reaper.flags() == {}
+    assert outcome.report.totals.exempt == 1
+    assert outcome.report.totals.newly_flagged == 0
+    store = SqlStore(reaper.state_url)
+    try:
+        kept = store.exemptions(clock.now)["idle-ida"]
+    finally:
+        store.close()
+    assert kept.reason == f"the usage report shows use on {used.isoformat()}"
+    assert kept.until.date() == used + 30 * DAY
+    clock.advance(days=reaper.settings().inactive_days)  # past that day + the idle threshold
+    outcome = reaper.run()
+    assert ("acme", "idle-ida") in reaper.flags()
+    assert outcome.report.totals.newly_flagged == 1
+
+
+def test_a_dry_run_remembers_no_usage_report_exemption(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """A dry run that sees the report keeps nothing: the next live cycle reads it again."""
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 3 * DAY)
+    reaper.overrides["dry_run"] = True
+    reaper.run()
+    reaper.overrides["dry_run"] = False
+    sim.reset_records()
+    outcome = reaper.run()
+    assert reaper.cancel_requests() == []
+    assert any(r.path == REPORT for r in sim.requests)
+    assert outcome.report.totals.reactivated == 1
 
 
 def test_activity_in_the_report_before_the_flag_changes_nothing(
@@ -311,6 +352,7 @@ def test_the_enterprise_report_is_read_for_a_person_of_its_list(
     outcome = reaper.run()
     said = text(outcome)
     assert "usage report of enterprise octo not fully read" in said
-    # ent-ed was flagged again (the seat record still lags); without the report both go
-    expected = [["ent-ed", "ent-flo"]] if mode == "check" else [["ent-eve"]]
+    # ent-ed, whom the report saw in use, is left alone although the seat record still
+    # lags; without the report only the new ent-flo goes (with require, nobody)
+    expected = [["ent-flo"]] if mode == "check" else [["ent-eve"]]
     assert reaper.cancel_requests()[-1:] == expected

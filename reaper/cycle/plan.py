@@ -24,7 +24,7 @@ from reaper.store import AuditEntry
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from datetime import datetime
+    from datetime import date, datetime
 
     from reaper.core.policy import Policy
     from reaper.github import GitHubClient
@@ -51,6 +51,9 @@ class Plan:
     unread: dict[str, str] = field(default_factory=dict)  # lists not read completely: why
     held_changes: tuple[list[tuple[str, str]], list[tuple[str, str]]] = ([], [])
     audit: list[AuditEntry] = field(default_factory=list)
+    # persons the usage report showed in use after their seat record: casefolded login ->
+    # (login, that day); remembered as an exemption so they are not warned again meanwhile
+    report_use: dict[str, tuple[str, date]] = field(default_factory=dict)
     _members: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
 
     def cancels(self) -> list[Decision]:

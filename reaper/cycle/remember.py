@@ -11,16 +11,17 @@ for state: a dry run writes nothing at all. (The dry-run gate for actions is the
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime, time
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Flag
 from reaper.core.policy import DAY
 from reaper.logs import get_logger
-from reaper.store import AuditEntry
+from reaper.store import AuditEntry, Exemption
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
-    from datetime import date, datetime
+    from datetime import date
 
     from reaper.core.policy import Policy
     from reaper.cycle.plan import Plan
@@ -53,13 +54,14 @@ class Memory:
         held: list[tuple[str, str]] | None = None,
         not_held: list[tuple[str, str]] | None = None,
         cycles: dict[str, date] | None = None,
+        exempt: list[Exemption] | None = None,
     ) -> None:
         """The dry-run gate for state: a dry run writes nothing at all."""
         if self.dry_run:
             return
         if cycles:  # each scope's next billing-cycle date (see reaper.cycle.timing)
             self.store.save_billing_cycles(cycles, self.clock())
-            if not (add or remove or audit or scans or held or not_held):
+            if not (add or remove or audit or scans or held or not_held or exempt):
                 return
         self.store.commit(
             add=add or [],
@@ -68,6 +70,7 @@ class Memory:
             scans=scans or [],
             held=held or [],
             not_held=not_held or [],
+            exempt=exempt or [],
         )
 
     def remember(self, plan: Plan, now: datetime) -> None:
@@ -100,8 +103,28 @@ class Memory:
         scans = [(key, scan.records, now) for key, scan in plan.scans.items()]
         held, not_held = plan.held_changes
         self.write(
-            add=added, remove=removed, audit=audit, scans=scans, held=held, not_held=not_held
+            add=added,
+            remove=removed,
+            audit=audit,
+            scans=scans,
+            held=held,
+            not_held=not_held,
+            exempt=self.report_exemptions(plan, now),
         )
+
+    def report_exemptions(self, plan: Plan, now: datetime) -> list[Exemption]:
+        """Leave alone, for ``REAPER_INACTIVE_DAYS`` after it, whom the usage report saw in use.
+
+        Their seat record still lags: without this, the next cycle would flag and warn them
+        again although the report shows them working.
+        """
+        out = []
+        for login, day in plan.report_use.values():
+            until = datetime.combine(day, time(), tzinfo=UTC) + self.policy.inactive_days * DAY
+            if until > now:
+                why = f"the usage report shows use on {day.isoformat()}"
+                out.append(Exemption(login, until, why, "usage report", now))
+        return out
 
     def warn(self, named: Iterable[tuple[str, str]]) -> None:
         """Start the grace periods of the flags a delivered report named; a dry run does not."""

@@ -91,6 +91,7 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: dat
             report_day=str(one.report_day),
         )
         plan.reports[one.org].notes.append(disagree_line(one))
+        plan.report_use[one.login.casefold()] = (one.login, one.report_day)
     kept = {d.login.casefold() for d in decisions if d.reason.startswith(HELD)}
     for scope, (problem, wanted) in problems.items():
         count = sum(1 for w in wanted if w.casefold() in kept)
