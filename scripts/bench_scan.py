@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 TOKEN = "ghp_bench_not_a_secret"  # noqa: S105  (the simulator's made-up token)
 
 
+def login(n: int) -> str:
+    """The login of the ``n``-th seat."""
+    return f"user{n:06d}"
+
+
 def serve(seats: int, latency: float, conn: Connection) -> None:
     """The simulator's process: seed ``acme``, then answer ``count``/``stop`` on ``conn``."""
     from datetime import UTC, datetime, timedelta  # noqa: PLC0415  (the child's imports)
@@ -47,9 +52,19 @@ def serve(seats: int, latency: float, conn: Connection) -> None:
     now = datetime.now(UTC)
     with Simulator(token=TOKEN, rate_limit=1_000_000) as sim:
         sim.add_org("acme")
-        for n in range(seats):  # a fifth of them idle for 90 days
-            last = now - (90 if n % 5 == 0 else 2) * day
-            sim.add_seat("acme", f"user{n:06d}", created_at=now - 400 * day, last_activity_at=last)
+        # add_seat checks for a duplicate by walking the list (quadratic for 100,000 seats):
+        # the first idle and the first busy seat are made by it, the rest are their copies,
+        # each with its own login (in every URL) and id.
+        templates = {}
+        for n in range(min(seats, 2)):
+            at = now - (90 if n % 5 == 0 else 2) * day
+            record = sim.add_seat("acme", login(n), created_at=now - 400 * day, last_activity_at=at)
+            templates[n % 5 == 0] = json.dumps(record)
+        for n in range(2, seats):  # a fifth of them idle for 90 days
+            idle = n % 5 == 0
+            record = json.loads(templates[idle].replace(login(0 if idle else 1), login(n)))
+            record["assignee"]["id"] = 10_000_000 + n
+            sim.add_raw_seat("acme", record)
         sim.latency = latency
         conn.send((sim.github_url, sim.slack_webhook_url))
         while (order := conn.recv()) != "stop":
