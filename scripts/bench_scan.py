@@ -14,12 +14,15 @@ child's peak (``ru_maxrss`` survives ``exec``): a big driver would inflate the f
 
 The floor is the GitHub requests times the latency: GitHub asks for serial requests, so no
 read can beat it. Each run prints one JSON line: requests, wall seconds, floor, ratio, peak
-RSS (``ru_maxrss`` of the child); with ``--runs`` above one, a last line holds the medians.
+RSS (``ru_maxrss`` of the child), and where the time beyond the floor went (start-up to the
+first request, the gaps between an answer and the next request, the last answer to the
+exit); with ``--runs`` above one, a last line holds the medians.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import multiprocessing as mp
 import os
@@ -34,6 +37,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
+FIGURES = ("requests", "seconds", "floor_seconds", "ratio", "peak_rss_mb")
+FIGURES += ("start_seconds", "between_seconds", "tail_seconds")
 TOKEN = "ghp_bench_not_a_secret"  # noqa: S105  (the simulator's made-up token)
 
 
@@ -70,7 +75,7 @@ def serve(seats: int, latency: float, conn: Connection) -> None:
         while (order := conn.recv()) != "stop":
             if order == "reset":
                 sim.reset_records()
-            conn.send(sum(1 for r in sim.requests if not r.path.startswith("/slack/")))
+            conn.send([r.received_at for r in sim.requests if not r.path.startswith("/slack/")])
         conn.send(0)
 
 
@@ -107,17 +112,24 @@ def run_once(
     )
     _, status, usage = os.wait4(child.pid, 0)
     seconds = time.monotonic() - started
+    ended = started + seconds
     conn.send("count")
-    requests: int = conn.recv()
-    floor = requests * latency
+    times: list[float] = sorted(conn.recv())  # time.monotonic() is one clock for both processes
+    floor = len(times) * latency
+    gaps = [later - earlier - latency for earlier, later in itertools.pairwise(times)]
     return {
         "command": " ".join(command),
         "exit": os.waitstatus_to_exitcode(status),
-        "requests": requests,
+        "requests": len(times),
         "seconds": round(seconds, 2),
         "floor_seconds": round(floor, 2),
         "ratio": round(seconds / floor, 3) if floor else None,
         "peak_rss_mb": round(usage.ru_maxrss / 1024, 1),
+        # Where the time beyond the floor went: start-up to the first request, the time
+        # between one answer and the next request, and the last answer to the exit.
+        "start_seconds": round(times[0] - started, 2) if times else None,
+        "between_seconds": round(sum(gaps), 2),
+        "tail_seconds": round(ended - times[-1] - latency, 2) if times else None,
     }
 
 
@@ -147,10 +159,7 @@ def main() -> int:
     parent.recv()
     server.join(timeout=30)
     if len(runs) > 1:
-        medians = {
-            key: statistics.median(run[key] for run in runs)
-            for key in ("requests", "seconds", "floor_seconds", "ratio", "peak_rss_mb")
-        }
+        medians = {key: statistics.median(run[key] for run in runs) for key in FIGURES}
         print(json.dumps({"median_of": len(runs), "seats": args.seats, **medians}))  # noqa: T201
     return 0 if all(run["exit"] == 0 for run in runs) else 1
 
