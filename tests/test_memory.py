@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import pytest
 
 from reaper.core.domain import BadSeat, Decision, Flag, Person, Seat
 from reaper.github.client import SeatPage
 from reaper.github.seats import OrgScan, parse_seat
+from reaper.store import SqlStore
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EDITOR = "vscode/1.95.0/copilot/1.250.0"
@@ -76,3 +81,22 @@ def test_sharing_changes_no_value_of_a_seat() -> None:
         plan_type="business",
         last_authenticated_at=None,
     )
+
+
+def test_remembered_grant_scopes_read_back_whole_with_each_set_once(tmp_path: Path) -> None:
+    """The grant memory reads back every person's scopes; equal sets are one object."""
+    store = SqlStore(f"sqlite:///{tmp_path / 'state.db'}")
+    held = [("ada", "acme"), ("bob", "acme"), ("cy", "acme"), ("cy", "globex"), ("di", "globex")]
+    held += [("eve", "globex"), ("eve", "acme")]
+    store.commit(add=[], remove=[], audit=[], scans=[], held=held, not_held=[])
+    scopes = store.grant_scopes()
+    store.close()
+    assert scopes == {
+        "ada": {"acme"},
+        "bob": {"acme"},
+        "cy": {"acme", "globex"},
+        "di": {"globex"},
+        "eve": {"acme", "globex"},
+    }
+    assert scopes["ada"] is scopes["bob"]
+    assert scopes["cy"] is scopes["eve"]
