@@ -33,18 +33,24 @@ class Ahead(Generic[T]):
     def __init__(self, call: Callable[[], T]) -> None:
         self._call = call
         self._context = contextvars.copy_context()
+        self._started = threading.Event()
         self._done = threading.Event()
         self._value: T | None = None
         self._error: BaseException | None = None
 
     def run(self) -> None:
         """Make the call (in the helper thread), in the context it was handed over in."""
+        self._started.set()
         try:
             self._value = self._context.run(self._call)
         except BaseException as exc:  # noqa: BLE001  (handed to the caller by result)
             self._error = exc
         finally:
             self._done.set()
+
+    def started(self) -> None:
+        """Wait until the helper thread has begun the call."""
+        self._started.wait()
 
     def result(self) -> T:
         """Wait for the call to end; return its value or raise its exception."""
@@ -112,6 +118,10 @@ class ReadAhead(Generic[T]):
             self._helper = _Helper()
         self._ahead = Ahead(call)
         self._helper.hand(self._ahead)
+        # Let the helper run until its request is on the wire: otherwise it waits for the
+        # GIL while the caller parses the last page (up to the 5 ms switch interval a page;
+        # issue 21). Waiting releases the GIL; the helper holds it until the socket write.
+        self._ahead.started()
 
     def take(self) -> T:
         """Wait for the call on its way and return what it gave (or raise what it raised)."""
