@@ -233,12 +233,10 @@ class Planner:
         more: dict[str, dict[tuple[str, str | None], Seat]] = {}  # only those with several
         for scan in scans:
             for seat in scan.seats:
-                key = seat.login.casefold()
-                if (known := first.get(key)) is None:
+                if (known := first.get(key := seat.login.casefold())) is None:
                     first[key if key != seat.login else seat.login] = seat  # one string if equal
                     continue
-                if (held := more.get(key)) is None:
-                    held = more[key] = {(known.org.casefold(), known.assigning_team): known}
+                held = more.setdefault(key, {(known.org.casefold(), known.assigning_team): known})
                 held.setdefault((seat.org.casefold(), seat.assigning_team), seat)
         orgs = {org.casefold(): org for org in self.orgs}
         fallback = enterprise_scope(self.enterprise) if self.enterprise else None
