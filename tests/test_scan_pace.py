@@ -236,3 +236,22 @@ def after_page(sim: Simulator, page: int, fault: Fault) -> None:
 
 def _next_link(sim: Simulator, page: int) -> dict[str, str]:
     return {"Link": f'<{sim.github_url}{SEATS}?per_page=100&page={page}>; rel="next"'}
+
+
+def test_one_helper_thread_serves_every_page_of_a_read(
+    sim: Simulator, clock: FakeClock, client: GitHubClient
+) -> None:
+    """The same helper thread asks for pages 2, 3 and 4; it is gone once the read ends."""
+    seats(sim, clock, 40)
+    wire = Wire(sim)
+    reading = client.iter_seat_pages("acme", per_page=10, read_ahead=True)
+    helpers = []
+    for page in (2, 3, 4):
+        next(reading)
+        assert wire.arrived[page].wait(BOUND)
+        helpers.append([t for t in threading.enumerate() if t.name == "reaper-github-ahead"])
+    assert [len(found) for found in helpers] == [1, 1, 1]
+    assert helpers[0][0] is helpers[1][0] is helpers[2][0]
+    assert [len(page.seats) for page in reading] == [10]
+    assert not reading_ahead()
+    assert wire.most_in_flight == 1

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Annotated
 
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
-from cryptography.hazmat.primitives.serialization import load_pem_private_key
 from pydantic import AfterValidator, BeforeValidator, Field, SecretStr
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
+
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey
 
 _KEY_LINE = 16  # a shorter line of a key is too common a string to redact on its own
 _APP_ID = re.compile(r"^(?:[0-9]{1,12}|Iv[0-9A-Za-z.]{4,40})$")  # an app ID or a client ID
@@ -51,6 +51,10 @@ def _app_id(value: str | None) -> str | None:
 
 def load_private_key(pem: str) -> RSAPrivateKey:
     """Parse an App's private key (PEM, PKCS#1 or PKCS#8); ``ValueError`` never quoting it."""
+    # cryptography loads only when an App key is configured (issue 21: memory per verb)
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey  # noqa: PLC0415
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key  # noqa: PLC0415
+
     text = pem.strip().replace("\\n", "\n")
     try:
         key = load_pem_private_key(text.encode(), password=None)

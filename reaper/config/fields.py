@@ -168,7 +168,13 @@ def _upper(value: object) -> object:
     return value.upper() if isinstance(value, str) else value
 
 
+#: Schedules known to be valid and to fire (a test checks them with APScheduler).
+KNOWN_GOOD_SCHEDULES = frozenset({"0 9 * * 1-5"})
+
+
 def _cron(schedule: str) -> str:
+    if schedule in KNOWN_GOOD_SCHEDULES:
+        return schedule  # the default needs no APScheduler import at every start (issue 21)
     if len(schedule.split()) != _CRON_FIELDS:
         raise ValueError("needs five cron fields: minute hour day month weekday")
     try:

@@ -232,16 +232,20 @@ class Planner:
         self, scans: Iterable[OrgScan], sections: dict[str, OrgReport]
     ) -> dict[str, Person]:
         """Every person read, with each grant once (an org's grant is in both lists)."""
-        grants: dict[str, dict[tuple[str, str | None], Seat]] = {}
+        first: dict[str, Seat] = {}  # each person's first grant, in the order read
+        more: dict[str, dict[tuple[str, str | None], Seat]] = {}  # only those with several
         for scan in scans:
             for seat in scan.seats:
-                grant = (seat.org.casefold(), seat.assigning_team)
-                grants.setdefault(seat.login.casefold(), {}).setdefault(grant, seat)
+                if (known := first.get(key := seat.login.casefold())) is None:
+                    first[key if key != seat.login else seat.login] = seat  # one string if equal
+                    continue
+                held = more.setdefault(key, {(known.org.casefold(), known.assigning_team): known})
+                held.setdefault((seat.org.casefold(), seat.assigning_team), seat)
         orgs = {org.casefold(): org for org in self.orgs}
         fallback = enterprise_scope(self.enterprise) if self.enterprise else None
         persons = {}
-        for key, held in grants.items():
-            seats = tuple(held.values())
+        for key, seat in first.items():
+            seats = tuple(more[key].values()) if key in more else (seat,)
             live = [g.org for g in seats if g.live] + [g.org for g in seats]
             home = next((orgs[s.casefold()] for s in live if s.casefold() in orgs), None)
             home = home or fallback or next((s for s in live if s in sections), live[0])

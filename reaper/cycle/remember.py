@@ -76,6 +76,7 @@ class Memory:
     def remember(self, plan: Plan, now: datetime) -> None:
         """Store new flags, drop obsolete ones, and write the audit log, in one transaction."""
         added, removed, audit = [], [], []
+        waiting: dict[str, int] = {}  # persons waiting, by the lists they wait for
         flagged = "seat.would_flag" if self.dry_run else "seat.flagged"
         for d in plan.decisions:
             org = d.org
@@ -99,7 +100,10 @@ class Memory:
                 teams = d.person.teams if d.person else ()
                 log.info("seat.needs_person", org=org, login=d.login, teams=list(teams))
             elif d.action is Action.WAITING:
-                log.info("seat.waiting", org=org, login=d.login, reason=d.reason)
+                waiting[d.reason] = waiting.get(d.reason, 0) + 1
+                log.debug("seat.waiting", org=org, login=d.login, reason=d.reason)
+        for reason, persons in waiting.items():  # a failed 40,000-person list: one INFO line
+            log.info("org.persons_waiting", reason=reason, persons=persons)
         scans = [(key, scan.records, now) for key, scan in plan.scans.items()]
         held, not_held = plan.held_changes
         self.write(

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
-import jwt
 
 from reaper.errors import GitHubAuthError, GitHubError, GitHubNotFoundError
 from reaper.github.answers import json_body
@@ -59,6 +58,8 @@ def app_jwt(app_id: str, key: RSAPrivateKey, now: datetime) -> str:
     """A JWT that authenticates as the App: RS256, ``iat`` 60 s back, 10 minutes in all."""
     issued = int((now - JWT_BACKDATE).timestamp())
     expires = int((now + JWT_LIFETIME).timestamp())
+    import jwt  # noqa: PLC0415  (PyJWT and cryptography load only with App auth)
+
     return jwt.encode({"iat": issued, "exp": expires, "iss": app_id}, key, algorithm="RS256")
 
 

@@ -6,7 +6,8 @@ a helper thread as soon as page N's headers name it, while the caller parses and
 page N: the caller's CPU time hides behind the wire, and there is never more than one
 request in flight (a new one starts only after the previous one is collected or dropped).
 
-The helper thread runs the request in a copy of the caller's context (so log lines keep
+One helper thread serves a whole read (started at its first ``send``, ended when the read
+is left). It runs each request in a copy of the caller's context (so log lines keep
 their bound fields) and blocks stop signals: they belong to the main thread, which waits
 in ``result`` and is interrupted there.
 """
@@ -14,9 +15,10 @@ in ``result`` and is interrupted there.
 from __future__ import annotations
 
 import contextvars
+import queue
 import signal
 import threading
-from typing import TYPE_CHECKING, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -26,42 +28,71 @@ T = TypeVar("T")
 
 
 class Ahead(Generic[T]):
-    """One call running in a helper thread; ``result`` waits for it and returns or raises."""
+    """One call handed to the helper thread; ``result`` waits for it and returns or raises."""
 
     def __init__(self, call: Callable[[], T]) -> None:
+        self._call = call
+        self._context = contextvars.copy_context()
+        self._started = threading.Event()
         self._done = threading.Event()
         self._value: T | None = None
         self._error: BaseException | None = None
-        context = contextvars.copy_context()
-        self._thread = threading.Thread(
-            target=self._run, args=(context, call), name="reaper-github-ahead", daemon=True
-        )
-        self._thread.start()
 
-    def _run(self, context: contextvars.Context, call: Callable[[], T]) -> None:
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+    def run(self) -> None:
+        """Make the call (in the helper thread), in the context it was handed over in."""
+        self._started.set()
         try:
-            self._value = context.run(call)
+            self._value = self._context.run(self._call)
         except BaseException as exc:  # noqa: BLE001  (handed to the caller by result)
             self._error = exc
         finally:
             self._done.set()
 
+    def started(self) -> None:
+        """Wait until the helper thread has begun the call."""
+        self._started.wait()
+
     def result(self) -> T:
         """Wait for the call to end; return its value or raise its exception."""
         self._done.wait()
-        self._thread.join()
         if self._error is not None:
             error, self._error = self._error, None
             raise error
-        assert self._done.is_set()
         return self._value  # type: ignore[return-value]  # set by the call, which returned
 
     def settle(self) -> None:
         """Wait for the call to end and drop whatever it gave (the request is not wanted)."""
         self._done.wait()
-        self._thread.join()
         self._value = self._error = None
+
+
+class _Helper:
+    """The one helper thread of a read: it makes the calls handed to it, one at a time.
+
+    Started once per read, not once per page: starting a thread waits for it to run, and
+    that wait (about a millisecond, more on a busy machine) was paid between every answer
+    and the next request (issue 21: 1.4 s of a 1,001-page read).
+    """
+
+    def __init__(self) -> None:
+        self._calls: queue.SimpleQueue[Ahead[Any] | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._serve, name="reaper-github-ahead", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
+        while (ahead := self._calls.get()) is not None:
+            ahead.run()
+
+    def hand(self, ahead: Ahead[Any]) -> None:
+        """Queue a call: the thread starts it as soon as it is free (it is: one at a time)."""
+        self._calls.put(ahead)
+
+    def stop(self, *, wait: bool) -> None:
+        """End the thread after its call; ``wait``: until it has ended."""
+        self._calls.put(None)
+        if wait:
+            self._thread.join()
 
 
 class ReadAhead(Generic[T]):
@@ -77,12 +108,20 @@ class ReadAhead(Generic[T]):
 
     def __init__(self) -> None:
         self._ahead: Ahead[T] | None = None
+        self._helper: _Helper | None = None
 
     def send(self, call: Callable[[], T]) -> None:
         """Start ``call`` in the helper thread; the previous call must have been taken."""
         if self._ahead is not None:
             raise RuntimeError("a call is already on its way: take it first")
+        if self._helper is None:
+            self._helper = _Helper()
         self._ahead = Ahead(call)
+        self._helper.hand(self._ahead)
+        # Let the helper run until its request is on the wire: otherwise it waits for the
+        # GIL while the caller parses the last page (up to the 5 ms switch interval a page;
+        # issue 21). Waiting releases the GIL; the helper holds it until the socket write.
+        self._ahead.started()
 
     def take(self) -> T:
         """Wait for the call on its way and return what it gave (or raise what it raised)."""
@@ -101,7 +140,9 @@ class ReadAhead(Generic[T]):
         tb: TracebackType | None,
     ) -> None:
         ahead, self._ahead = self._ahead, None
-        if ahead is None:
-            return
-        if exc_type is None or issubclass(exc_type, Exception | GeneratorExit):
+        helper, self._helper = self._helper, None
+        orderly = exc_type is None or issubclass(exc_type, Exception | GeneratorExit)
+        if ahead is not None and orderly:
             ahead.settle()
+        if helper is not None:
+            helper.stop(wait=orderly)

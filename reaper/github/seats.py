@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -119,6 +120,15 @@ def _grantor(scope: str, record: dict[str, Any]) -> str:
     return login
 
 
+def _shared(text: str | None) -> str | None:
+    """One string object for every seat with the same value (editors, plans, teams, orgs).
+
+    These repeat across a list: 100,000 seats would otherwise hold 100,000 copies of
+    "business" and of each editor's version string (issue 21: about 13 MB).
+    """
+    return None if text is None else sys.intern(text)
+
+
 def parse_seat(org: str, record: object) -> Seat | BadSeat:
     """Validate one seat record; anything doubtful becomes a ``BadSeat`` that is never acted on.
 
@@ -139,14 +149,14 @@ def parse_seat(org: str, record: object) -> Seat | BadSeat:
         created_at = _timestamp(record, "created_at", required=True)
         assert created_at is not None
         return Seat(
-            org=_grantor(org, record),
+            org=sys.intern(_grantor(org, record)),
             login=login,
             created_at=created_at,
             last_activity_at=_timestamp(record, "last_activity_at", required=False),
-            last_activity_editor=_text(record, "last_activity_editor"),
+            last_activity_editor=_shared(_text(record, "last_activity_editor")),
             pending_cancellation_date=pending,
-            assigning_team=_team(record),
-            plan_type=_text(record, "plan_type") or "unknown",
+            assigning_team=_shared(_team(record)),
+            plan_type=sys.intern(_text(record, "plan_type") or "unknown"),
             last_authenticated_at=_timestamp(record, "last_authenticated_at", required=False),
         )
     except _UnreadableError as exc:

@@ -16,8 +16,6 @@ import csv
 import re
 from typing import TYPE_CHECKING
 
-import yaml
-
 from reaper.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -61,6 +59,8 @@ def parse_csv(text: str, source: str = "user map") -> dict[str, str]:
 
 def parse_yaml(text: str, source: str = "user map") -> dict[str, str]:
     """Read a YAML mapping of ``login: email`` (safe loader: plain data only)."""
+    import yaml  # noqa: PLC0415  (PyYAML loads only when a YAML map is read)
+
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

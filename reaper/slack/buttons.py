@@ -16,10 +16,6 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, get_args
 
-from cryptography.fernet import Fernet, InvalidToken
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
 if TYPE_CHECKING:
     from datetime import datetime
 
@@ -71,6 +67,11 @@ class Sealer:
     """Seals and opens button values with a key derived from the bot token."""
 
     def __init__(self, bot_token: str) -> None:
+        # cryptography loads only when buttons are made or opened (issue 21: memory per verb)
+        from cryptography.fernet import Fernet  # noqa: PLC0415
+        from cryptography.hazmat.primitives import hashes  # noqa: PLC0415
+        from cryptography.hazmat.primitives.kdf.hkdf import HKDF  # noqa: PLC0415
+
         key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_INFO).derive(
             bot_token.encode()
         )
@@ -96,6 +97,8 @@ class Sealer:
         """What a button value seals, or ``UnreadableValueError`` when it is not one of ours."""
         if not isinstance(value, str) or not value or len(value) > MAX_VALUE_CHARS:
             raise UnreadableValueError("not a button value of this reaper")
+        from cryptography.fernet import InvalidToken  # noqa: PLC0415
+
         try:
             body: Any = json.loads(self._fernet.decrypt(value.encode()))
         except (InvalidToken, ValueError):

@@ -10,6 +10,8 @@ the state before the step or the state after it. ``lock`` makes this process the
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -152,12 +154,19 @@ class SqlStore:
         return TeamLedger(self._engine)
 
     def grant_scopes(self) -> dict[str, frozenset[str]]:
-        """Where each person held a grant at the last complete read, case-folded (see 0004)."""
-        held: dict[str, set[str]] = {}
+        """Where each person held a grant at the last complete read, case-folded (see 0004).
+
+        Most persons hold the same few sets of scopes: each distinct set is one object.
+        """
+        table = grant_scopes_table
+        shared: dict[frozenset[str], frozenset[str]] = {}
+        held: dict[str, frozenset[str]] = {}
+        query = sa.select(table.c.login_key, table.c.scope).order_by(table.c.login_key)
         with self._connect() as conn:
-            for row in conn.execute(sa.select(grant_scopes_table)):
-                held.setdefault(row.login_key, set()).add(row.scope)
-        return {key: frozenset(scopes) for key, scopes in held.items()}
+            for key, rows in groupby(conn.execute(query), key=itemgetter(0)):
+                scopes = frozenset(row[1] for row in rows)
+                held[key] = shared.setdefault(scopes, scopes)
+        return held
 
     def billing_cycles(self) -> dict[str, date]:
         """Each scope's stored next billing-cycle date, by case-folded scope (see 0006)."""
