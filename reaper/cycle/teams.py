@@ -25,6 +25,7 @@ from reaper.core.teams import (
     team_refusal,
 )
 from reaper.errors import GitHubError
+from reaper.github.app_permissions import team_permission_problem
 from reaper.github.teams import (
     child_team_members,
     members_by_role,
@@ -138,6 +139,10 @@ class TeamVetter:
         if self._learnt is None:
             self._learnt = self.ledger.idp_managed()
         try:
+            lacking = team_permission_problem(self.github.auth, ref.org) if ref.org else None
+            if lacking is not None:
+                log.warning("team.refused", team=ref.label, code="no_permission")
+                return Refusal("no_permission", f"team {ref.label}: {lacking}")
             facts = read_team_facts(self.github.session, ref, enterprise=self.enterprise)
             facts = replace(facts, remembered_idp=key in self._learnt)
             self._facts[key] = facts
