@@ -56,6 +56,13 @@ class TeamReads:
                 self._children[key] = exc
         return _value(self._children[key])
 
+    def knows(self, ref: TeamRef, login: str | None = None) -> bool:
+        """Tell whether the team (or ``login``'s membership of it) was read this cycle."""
+        if login is None:
+            return ref.key in self._facts
+        key = login.casefold()
+        return key in self._listed.get(ref.key, {}) or (ref.key, key) in self._members
+
     def listed(self, ref: TeamRef, members: dict[str, str]) -> None:
         """Remember the team's whole member lists (case-folded login -> role)."""
         self._listed[ref.key] = members

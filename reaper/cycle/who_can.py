@@ -92,6 +92,7 @@ class _Reads:
     shared: TeamReads
     learnt: dict[str, str]
     facts: dict[str, TeamFacts | str] = field(default_factory=dict)
+    teams: int = 0  # teams read by this step (what the removals read is free)
     memberships: int = 0
     stopped: str | None = None  # why no more is read this cycle (out of time)
     skipped: set[str] = field(default_factory=set)  # teams left unread, within the budget
@@ -111,9 +112,11 @@ class _Reads:
     def _facts(self, ref: TeamRef) -> TeamFacts | str:
         if ref.key in self.facts:
             return self.facts[ref.key]
-        if self.stopped is not None or len(self.facts) >= self.who.max_teams:
-            self.skipped.add(ref.key)
-            return self.stopped or f"more than {self.who.max_teams} teams hold idle people"
+        if not self.shared.knows(ref):
+            if self.stopped is not None or self.teams >= self.who.max_teams:
+                self.skipped.add(ref.key)
+                return self.stopped or f"more than {self.who.max_teams} teams hold idle people"
+            self.teams += 1
         try:
             facts: TeamFacts | str = self.shared.facts(ref)
         except DeadlineExceededError as exc:
@@ -129,11 +132,12 @@ class _Reads:
         return facts
 
     def _person(self, ref: TeamRef, facts: TeamFacts, login: str) -> Hold:
-        if self.stopped is not None:
-            return not_read(ref, self.stopped)
-        if self.memberships >= self.who.max_memberships:
-            return not_read(ref, f"more than {self.who.max_memberships} memberships to read")
-        self.memberships += 1
+        if not self.shared.knows(ref, login):
+            if self.stopped is not None:
+                return not_read(ref, self.stopped)
+            if self.memberships >= self.who.max_memberships:
+                return not_read(ref, f"more than {self.who.max_memberships} memberships to read")
+            self.memberships += 1
         try:
             found = self.shared.membership(ref, login)
             for child in facts.child_teams if found.found else ():
