@@ -107,6 +107,22 @@ def test_reclaiming_teams_with_members_read_refuses_only_the_team_removals(
     assert (sim.seat("acme", "bob") or {})["pending_cancellation_date"] is not None
 
 
+def test_an_installation_without_members_at_all_still_cancels_direct_seats(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """No members permission at all: the token is minted for seats, bob's seat is cancelled."""
+    app = sim.apps.add_app(APP_ID)
+    sim.apps.install(APP_ID, "acme", permissions={"organization_copilot_seat_management": "write"})
+    sim.add_team("devs", org="acme")
+    idle(sim, clock, "acme", "bob")
+    reaper = app_reaper(sim, clock, tmp_path, app, reclaim_teams=["acme/devs"])
+    assert reaper.run().ok
+    clock.advance(days=8)
+    outcome = reaper.run()
+    assert outcome.ok, outcome.report.orgs[0].errors
+    assert [e.login for e in outcome.report.entries("cancelled")] == ["bob"]
+
+
 def test_reaper_check_names_members_write_on_the_team_line(
     sim: Simulator, clock: FakeClock, tmp_path: Path
 ) -> None:
