@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from reaper.app.checks import github_checks
+from reaper.app.teams import team_lines
 from reaper.app.wiring import github_client
 from reaper.config.settings import Settings
 from reaper.errors import GitHubError
@@ -217,9 +218,12 @@ def test_an_installation_with_read_only_seats_names_the_missing_permission(
 def test_reclaiming_teams_also_needs_members_write(
     sim: Simulator, app: App, clock: FakeClock, tmp_path: Path
 ):
-    """With REAPER_RECLAIM_TEAMS the installation must grant members: write (it grants read)."""
+    """With REAPER_RECLAIM_TEAMS, members: read FAILs the team's check line, not the seats'."""
+    sim.add_team("devs", org="acme")
     settings = app_settings(sim, app, tmp_path, reclaim_teams=["acme/devs"])
-    lines = github_checks(settings, clock=clock)
+    assert all(ok for ok, _ in github_checks(settings, clock=clock))  # seats still cancellable
+    with github_client(settings, clock=clock) as client:
+        lines = team_lines(settings, client)
     assert any(not ok and "members: write" in text for ok, text in lines), lines
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from reaper.app.checks import github_checks
+from reaper.app.teams import team_lines
+from reaper.app.wiring import github_client
 from reaper.config.settings import Settings
 from tests.harness import DAY, Reaper
 
@@ -75,20 +77,68 @@ def test_an_installation_without_seat_write_cancels_nothing(
     assert "organization_copilot_seat_management: write" in said
 
 
-def test_reclaiming_teams_with_members_read_names_members_write_in_the_cycle(
+def test_reclaiming_teams_with_members_read_refuses_only_the_team_removals(
     sim: Simulator, clock: FakeClock, tmp_path: Path
 ) -> None:
-    """With REAPER_RECLAIM_TEAMS and members: read only, the due cancels wait, naming it."""
+    """members: read only: the team's removals are refused naming members: write; bob's goes."""
     app = sim.apps.add_app(APP_ID)
     sim.apps.install(APP_ID, "acme")  # seats write, members read
-    idle(sim, clock, "acme", "alice")
+    sim.add_team("devs", org="acme").add_member("alice")
+    sim.add_seat(
+        "acme",
+        "alice",
+        team="devs",
+        created_at=clock.now - 400 * DAY,
+        last_activity_at=clock.now - 45 * DAY,
+    )
+    idle(sim, clock, "acme", "bob")
     reaper = app_reaper(sim, clock, tmp_path, app, reclaim_teams=["acme/devs"])
     assert reaper.run().ok
     clock.advance(days=8)
     outcome = reaper.run()
-    said = str(outcome.report.orgs[0])
-    assert "members: write" in said
-    assert cancels(sim) == []
+    assert outcome.ok, outcome.report.orgs[0].errors
+    assert [e.login for e in outcome.report.entries("cancelled")] == ["bob"]
+    assert [r for r in cancels(sim) if "/teams/" in r] == []
+    assert len(cancels(sim)) == 1
+    (held,) = outcome.report.entries("needs_person")
+    assert held.login == "alice"
+    assert "members: write" in held.reason
+    assert "https://github.com/organizations/acme/settings/installations" in held.reason
+    assert (sim.seat("acme", "bob") or {})["pending_cancellation_date"] is not None
+
+
+def test_an_installation_without_members_at_all_still_cancels_direct_seats(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """No members permission at all: the token is minted for seats, bob's seat is cancelled."""
+    app = sim.apps.add_app(APP_ID)
+    sim.apps.install(APP_ID, "acme", permissions={"organization_copilot_seat_management": "write"})
+    sim.add_team("devs", org="acme")
+    idle(sim, clock, "acme", "bob")
+    reaper = app_reaper(sim, clock, tmp_path, app, reclaim_teams=["acme/devs"])
+    assert reaper.run().ok
+    clock.advance(days=8)
+    outcome = reaper.run()
+    assert outcome.ok, outcome.report.orgs[0].errors
+    assert [e.login for e in outcome.report.entries("cancelled")] == ["bob"]
+
+
+def test_reaper_check_names_members_write_on_the_team_line(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """In reaper check the installation line passes for seats; the team line FAILs on members."""
+    app = sim.apps.add_app(APP_ID)
+    sim.apps.install(APP_ID, "acme")  # seats write, members read
+    sim.add_team("devs", org="acme")
+    reaper = app_reaper(sim, clock, tmp_path, app, reclaim_teams=["acme/devs"])
+    settings = reaper.settings()
+    with github_client(settings, clock=clock) as client:
+        lines = github_checks(settings, clock=clock) + team_lines(settings, client)
+    failed = [text for ok, text in lines if ok is False]
+    assert len(failed) == 1
+    assert failed[0].startswith("team acme/devs:")
+    assert "members: write" in failed[0]
+    assert "nobody is removed from its teams" in failed[0]
 
 
 def test_an_unknown_app_id_is_refused_naming_the_app_id(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reaper.github.app_auth import AppAuth, AppAuthError, missing_permissions
+from reaper.github.app_auth import MEMBERS, AppAuth, AppAuthError, missing_permissions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,7 +30,8 @@ def app_lines(client: GitHubClient, orgs: Sequence[str]) -> list[tuple[bool, str
             lines.append((False, str(exc)))
             continue
         granted = ", ".join(f"{k}: {v}" for k, v in sorted(installation.permissions.items()))
-        missing = missing_permissions(installation.permissions, auth.needed)
+        seats = {name: level for name, level in auth.needed.items() if name != MEMBERS}
+        missing = missing_permissions(installation.permissions, seats)  # members: the teams
         where = f"{org}: App installation {installation.installation_id}"
         if missing:
             text = (

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from reaper.app.wiring import github_client
 from reaper.core.teams import team_refusal
 from reaper.errors import GitHubAuthError, GitHubError
+from reaper.github.app_permissions import team_permission_problem
 from reaper.github.teams import TeamNotFoundError, read_team_facts, token_scopes
 
 if TYPE_CHECKING:
@@ -65,6 +66,9 @@ def team_lines(settings: Settings, client: GitHubClient) -> list[tuple[bool | No
             lines.append((None, f"{refusal.text} (refused: {refusal.code})"))
         else:
             lines.append((True, f"team {ref.label}: idle members can be removed from it"))
+        lacking = team_permission_problem(client.auth, ref.org) if ref.org else None
+        if lacking is not None:
+            lines.append((False, f"team {ref.label}: {lacking}"))
         scopes = token_scopes(client.session, ref, enterprise=settings.github_enterprise)
         if scopes is not None and "admin:org" not in scopes and ref.org:
             have = ", ".join(sorted(scopes)) or "none"

@@ -66,6 +66,7 @@ def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
     sim.add_enterprise(ENTERPRISE)
     for org, size in ORGS.items():
         sim.add_org(org, enterprise=ENTERPRISE)
+        platform = sim.add_team("platform", org=org)  # grants some seats; who-can reads it
         for number in range(size):
             login = f"{org.split('-')[1]}-dev{number:03d}"
             created = now - rng.randint(100, 900) * DAY
@@ -79,6 +80,8 @@ def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
                 last = None  # GitHub resets activity to null after 90 idle days
                 idle.append(login)
             team = "platform" if number % 25 == 7 else None
+            if team is not None:
+                platform.add_member(login)
             sim.add_seat(org, login, created_at=created, last_activity_at=last, team=team)
         sim.add_seat(org, f"{org}-newhire", created_at=now - 3 * DAY, last_activity_at=None)
     sim.add_seat("acme-corp", "build-bot", created_at=now - 500 * DAY, last_activity_at=None)
@@ -87,6 +90,7 @@ def populate(sim: Simulator, now: datetime, rng: random.Random) -> list[str]:
         sim.add_seat(org, "two-org-tess", created_at=now - 300 * DAY, last_activity_at=long_ago)
     enterprise = enterprise_scope(ENTERPRISE)
     sim.add_seat(enterprise, "direct-dan", created_at=now - 200 * DAY, last_activity_at=long_ago)
+    sim.add_team("ent-devs", enterprise=ENTERPRISE).add_member("team-eve")
     sim.add_seat(
         enterprise, "team-eve", created_at=now - 200 * DAY, last_activity_at=None, team="ent-devs"
     )

@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 DEMO_APP_ID = 424242
 AUTH_VARIABLE = "REAPER_DEMO_AUTH"
 CHOICES = ("token", "app")
+DEMO_PERMISSIONS = {"organization_copilot_seat_management": "write", "members": "write"}
 
 
 def demo_auth_choice(flag: str | None = None) -> str:
@@ -38,7 +39,8 @@ def demo_credentials(
         return {"github_token": token}
     app = sim.apps.add_app(DEMO_APP_ID, slug="copilot-seat-reaper-demo")
     for org in orgs:
-        sim.apps.install(DEMO_APP_ID, org)
+        # members: write too, so the App removes idle people from teams as the token does
+        sim.apps.install(DEMO_APP_ID, org, permissions=DEMO_PERMISSIONS)
     return {
         "github_token": token,
         "github_app_id": str(DEMO_APP_ID),

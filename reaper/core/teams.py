@@ -43,6 +43,7 @@ RefusalCode = Literal[
     "child_team",
     "pending",
     "not_member",
+    "no_permission",
 ]
 
 

@@ -33,6 +33,7 @@ from reaper.cycle.listing import list_plan
 from reaper.cycle.plan import Plan, Planner
 from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
+from reaper.cycle.team_reads import TeamReads
 from reaper.cycle.team_reconcile import reconcile_teams
 from reaper.cycle.teams import TeamSettings, TeamVetter, promote_all
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
@@ -219,16 +220,19 @@ class Cycle:
 
     def _carry_out(self, plan: Plan, now: datetime) -> None:
         """Act on the plan (the one dry-run gate for actions), list it, and remember it."""
+        reads = TeamReads(self.github.session, self.enterprise)  # each team read once a cycle
         if plan.cancels() and any(self._overdue(plan.reports[d.org]) for d in plan.cancels()):
             plan.hold_cancels("the cycle ran out of time")
         elif not self.dry_run:  # the one dry-run gate for actions
             canceller = Canceller(
                 self.github, self.policy, self.clock, self.sleep, self.rate_limit_reserve
             )
-            vetter = TeamVetter(self.github, self.store.teams, self.teams, self.enterprise)
+            vetter = TeamVetter(
+                self.github, self.store.teams, self.teams, self.enterprise, reads=reads
+            )
             cancel_due(plan, canceller, self.store, self.clock, vetter if self.teams.refs else None)
         list_plan(plan, self.policy, self.clock)
-        self.who_can.attach(self.github, self.store, plan)
+        self.who_can.attach(self.github, self.store, plan, reads)
         try:
             self.memory.remember(plan, now)
         except StateStoreError as exc:

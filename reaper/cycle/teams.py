@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, Decision
 from reaper.core.teams import (
-    Membership,
     Refusal,
     TeamRef,
     member_refusal,
@@ -24,13 +23,10 @@ from reaper.core.teams import (
     team_note,
     team_refusal,
 )
+from reaper.cycle.team_reads import TeamReads
 from reaper.errors import GitHubError
-from reaper.github.teams import (
-    child_team_members,
-    members_by_role,
-    membership,
-    read_team_facts,
-)
+from reaper.github.app_permissions import team_permission_problem
+from reaper.github.teams import members_by_role
 from reaper.logs import get_logger
 
 if TYPE_CHECKING:
@@ -101,7 +97,12 @@ class TeamVetter:
     _children: dict[str, dict[str, str]] = field(default_factory=dict)
     _learnt: frozenset[str] | None = None
     _facts: dict[str, TeamFacts] = field(default_factory=dict)
-    _listed: dict[str, dict[str, str]] = field(default_factory=dict)  # team: login -> role
+    reads: TeamReads | None = None  # the cycle's team reads, shared with the who-can step
+
+    _reads: TeamReads = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._reads = self.reads or TeamReads(self.github.session, self.enterprise)
 
     def prime(self, key: str, logins: list[str]) -> None:
         """Read an org team's member lists once when that is cheaper than a read per person.
@@ -125,7 +126,7 @@ class TeamVetter:
         except GitHubError as exc:
             log.warning("team.members_unread", team=facts.ref.label, error=str(exc))
             return
-        self._listed[key] = listed
+        self._reads.listed(facts.ref, listed)
 
     def team_refusal(self, key: str) -> Refusal | None:
         """Why nothing may be removed from team ``key`` this cycle; ``None`` when it may."""
@@ -138,15 +139,18 @@ class TeamVetter:
         if self._learnt is None:
             self._learnt = self.ledger.idp_managed()
         try:
-            facts = read_team_facts(self.github.session, ref, enterprise=self.enterprise)
-            facts = replace(facts, remembered_idp=key in self._learnt)
+            lacking = team_permission_problem(self.github.auth, ref.org) if ref.org else None
+            if lacking is not None:
+                log.warning("team.refused", team=ref.label, code="no_permission")
+                return Refusal("no_permission", f"team {ref.label}: {lacking}")
+            facts = replace(self._reads.facts(ref), remembered_idp=key in self._learnt)
             self._facts[key] = facts
             refusal = team_refusal(facts)
             if refusal is None:
                 self._children[key] = {
                     login: child
                     for child in facts.child_teams
-                    for login in child_team_members(self.github.session, ref, child)
+                    for login in self._reads.child_members(ref, child)
                 }
         except GitHubError as exc:
             refusal = Refusal(
@@ -162,13 +166,8 @@ class TeamVetter:
         if refused is not None:
             return refused
         ref = self.settings.ref(key)
-        role = self._listed.get(key, {}).get(login.casefold())
         try:
-            found = (
-                Membership(found=True, role=role)
-                if role is not None
-                else membership(self.github.session, ref, login, self.enterprise)
-            )
+            found = self._reads.membership(ref, login)
         except GitHubError as exc:
             return Refusal("idp_unknown", f"membership of team {ref.label} unreadable: {exc}")
         child = self._children.get(key, {}).get(login.casefold())

@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from reaper.core.domain import Action, is_enterprise
 from reaper.core.holds import not_read, person_hold, team_hold, unreadable
 from reaper.core.teams import TeamFacts, TeamRef
+from reaper.cycle.team_reads import TeamReads
 from reaper.errors import DeadlineExceededError, GitHubError, ReaperError
-from reaper.github.teams import child_team_members, membership, read_team_facts
 from reaper.logs import get_logger
 
 if TYPE_CHECKING:
@@ -54,8 +54,13 @@ class WhoCan:
     max_teams: int = 50
     max_memberships: int = 500
 
-    def attach(self, github: GitHubClient, store: SqlStore, plan: Plan) -> None:
-        """Put on each ``needs a person`` entry the teams holding the person, and why."""
+    def attach(
+        self, github: GitHubClient, store: SqlStore, plan: Plan, shared: TeamReads | None = None
+    ) -> None:
+        """Put on each ``needs a person`` entry the teams holding the person, and why.
+
+        ``shared``: what the team removals already read this cycle, not read again.
+        """
         people = {
             d.login.casefold(): d.person
             for d in plan.decisions
@@ -68,7 +73,7 @@ class WhoCan:
         except ReaperError as exc:
             log.warning("team.facts_unread", error=str(exc))
             learnt = {}
-        reads = _Reads(self, github, learnt)
+        reads = _Reads(self, shared or TeamReads(github.session, self.enterprise), learnt)
         holds: dict[str, tuple[Hold, ...]] = {}
         for key, person in people.items():
             refs = {ref.key: ref for g in person.live if (ref := grant_team(g)) is not None}
@@ -84,10 +89,10 @@ class _Reads:
     """One cycle's reads: each team once, each child team's members once."""
 
     who: WhoCan
-    github: GitHubClient
+    shared: TeamReads
     learnt: dict[str, str]
     facts: dict[str, TeamFacts | str] = field(default_factory=dict)
-    children: dict[str, set[str]] = field(default_factory=dict)
+    teams: int = 0  # teams read by this step (what the removals read is free)
     memberships: int = 0
     stopped: str | None = None  # why no more is read this cycle (out of time)
     skipped: set[str] = field(default_factory=set)  # teams left unread, within the budget
@@ -107,13 +112,13 @@ class _Reads:
     def _facts(self, ref: TeamRef) -> TeamFacts | str:
         if ref.key in self.facts:
             return self.facts[ref.key]
-        if self.stopped is not None or len(self.facts) >= self.who.max_teams:
-            self.skipped.add(ref.key)
-            return self.stopped or f"more than {self.who.max_teams} teams hold idle people"
+        if not self.shared.knows(ref):
+            if self.stopped is not None or self.teams >= self.who.max_teams:
+                self.skipped.add(ref.key)
+                return self.stopped or f"more than {self.who.max_teams} teams hold idle people"
+            self.teams += 1
         try:
-            facts: TeamFacts | str = read_team_facts(
-                self.github.session, ref, enterprise=self.who.enterprise
-            )
+            facts: TeamFacts | str = self.shared.facts(ref)
         except DeadlineExceededError as exc:
             self.stopped = f"the cycle ran out of time: {exc}"
             self.skipped.add(ref.key)
@@ -127,19 +132,16 @@ class _Reads:
         return facts
 
     def _person(self, ref: TeamRef, facts: TeamFacts, login: str) -> Hold:
-        if self.stopped is not None:
-            return not_read(ref, self.stopped)
-        if self.memberships >= self.who.max_memberships:
-            return not_read(ref, f"more than {self.who.max_memberships} memberships to read")
-        self.memberships += 1
-        session, enterprise = self.github.session, self.who.enterprise
+        if not self.shared.knows(ref, login):
+            if self.stopped is not None:
+                return not_read(ref, self.stopped)
+            if self.memberships >= self.who.max_memberships:
+                return not_read(ref, f"more than {self.who.max_memberships} memberships to read")
+            self.memberships += 1
         try:
-            found = membership(session, ref, login, enterprise)
+            found = self.shared.membership(ref, login)
             for child in facts.child_teams if found.found else ():
-                key = f"{ref.org}/{child}".casefold()
-                if key not in self.children:
-                    self.children[key] = child_team_members(session, ref, child)
-                if login.casefold() in self.children[key]:
+                if login.casefold() in self.shared.child_members(ref, child):
                     found = replace(found, via_child=child)
                     break
         except DeadlineExceededError as exc:

@@ -222,7 +222,8 @@ class AppAuth(httpx.Auth):
         """The needed permissions, each at most at the level granted (read to list seats)."""
         if granted is None:
             return dict(self.needed)
-        absent = [name for name in self.needed if name not in granted]
+        # Only the seats permission is vital; without ``members`` the team removals are refused.
+        absent = [name for name in self.needed if name not in granted and name == SEATS]
         if absent:
             raise AppAuthError(
                 f"the GitHub App's installation on {org} lacks the permission "
@@ -234,6 +235,7 @@ class AppAuth(httpx.Auth):
         return {
             name: min(level, granted[name], key=lambda v: _LEVEL.get(v, 0))
             for name, level in self.needed.items()
+            if name in granted
         }
 
     def _as_app(self, method: str, url: str, what: str, **kwargs: Any) -> httpx.Response:
@@ -280,17 +282,3 @@ def _parse_time(value: object) -> datetime | None:
     except ValueError:
         return None
     return parsed if parsed.tzinfo is not None else None
-
-
-def permission_problem(auth: object, org: str) -> str | None:
-    """With a GitHub App: name the needed permissions the org's installation lacks, or None."""
-    if not isinstance(auth, AppAuth):
-        return None
-    missing = missing_permissions(auth.installation(org).permissions, auth.needed)
-    if not missing:
-        return None
-    return (
-        f"{org}: the GitHub App's installation lacks {', '.join(missing)}, so seats cannot be "
-        "cancelled; grant it in the App's settings (Permissions) and accept the change at "
-        f"https://github.com/organizations/{org}/settings/installations"
-    )

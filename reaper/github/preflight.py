@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import enterprise_scope
 from reaper.errors import GitHubAuthError, GitHubError, GitHubNotFoundError
-from reaper.github.app_auth import permission_problem
+from reaper.github.app_permissions import permission_problem
 
 if TYPE_CHECKING:
     from reaper.github.client import GitHubClient
