@@ -121,6 +121,34 @@ def test_a_dry_run_sends_no_write_and_says_would_remove(
     assert removals(reaper) == []
 
 
+def test_a_dry_run_refuses_what_a_live_run_would_refuse(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """A dry run reads the team: an IdP-synced team or a maintainer is no "would remove"."""
+    team = sim.add_team("copilot-users", org="acme")
+    team.add_member("ann")
+    team.add_member("bob", role="maintainer")
+    team_seat(sim, clock, "ann")
+    team_seat(sim, clock, "bob")
+    reaper = reaper_for(sim, clock, tmp_path)
+    reaper.run()  # live: both flagged and warned
+    clock.advance(days=8)
+    reaper.overrides["dry_run"] = True
+    outcome = reaper.run()
+    (ann,) = outcome.report.entries("cancelled")
+    assert ann.login == "ann"
+    assert "would remove from team acme/copilot-users" in ann.reason
+    (bob,) = outcome.report.entries("needs_person")
+    assert bob.login == "bob"
+    assert "maintainer" in bob.reason
+    assert "would remove" not in bob.reason
+    team.sync_groups = [GROUP]
+    outcome = reaper.run()
+    assert outcome.report.entries("cancelled") == []
+    assert {e.login for e in outcome.report.entries("needs_person")} == {"ann", "bob"}
+    assert writes(sim) == []
+
+
 def test_a_person_with_a_team_grant_and_a_direct_grant_loses_both(
     sim: Simulator, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -160,12 +160,12 @@ def test_reaper_report_csv_and_json_carry_each_persons_team_and_reason(
     )
     assert "IdP group 'Engineering'" in by_login["eve"]["hold_reason"]
     assert by_login["nat"]["hold_code"] == "not_named"
-    # a dry run does not read the named teams: their people are listed as "would remove"
-    assert "lou" not in by_login
-    assert (
-        "would remove from team acme/leads"
-        in next(r for r in rows if r["login"] == "lou")["reason"]
+    # a dry run reads the named teams as a live run would: a maintainer is refused there too
+    assert (by_login["lou"]["held_by"], by_login["lou"]["hold_code"]) == (
+        "acme/leads",
+        "maintainer",
     )
+    assert "would remove" not in by_login["lou"]["reason"]
 
     data = json.loads(run(["report", "--format", "json"], env).stdout)
     [acme] = data["orgs"]

@@ -35,7 +35,7 @@ from reaper.cycle.reconcile import reconcile
 from reaper.cycle.remember import Memory
 from reaper.cycle.team_reads import TeamReads
 from reaper.cycle.team_reconcile import reconcile_teams
-from reaper.cycle.teams import TeamSettings, TeamVetter, promote_all
+from reaper.cycle.teams import TeamSettings, TeamVetter, preview, promote_all
 from reaper.cycle.timing import CycleTiming, Limits, time_cancels
 from reaper.cycle.usage import UsageCheck, second_opinion
 from reaper.cycle.who_can import WhoCan
@@ -147,7 +147,7 @@ class Cycle:
                 reconcile(self.github, self.store, now, reports)
                 reconcile_teams(self.github, self.store, self.enterprise, now, reports)
             plan = self._plan(now, reports)
-            promote_all(plan, self.teams, dry_run=self.dry_run)
+            promote_all(plan, self.teams)
             limits = Limits(self.max_cancellations, self.max_cancellation_percent)
             time_cancels(
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
@@ -221,16 +221,16 @@ class Cycle:
     def _carry_out(self, plan: Plan, now: datetime) -> None:
         """Act on the plan (the one dry-run gate for actions), list it, and remember it."""
         reads = TeamReads(self.github.session, self.enterprise)  # each team read once a cycle
+        vetter = TeamVetter(self.github, self.store.teams, self.teams, self.enterprise, reads=reads)
         if plan.cancels() and any(self._overdue(plan.reports[d.org]) for d in plan.cancels()):
             plan.hold_cancels("the cycle ran out of time")
         elif not self.dry_run:  # the one dry-run gate for actions
             canceller = Canceller(
                 self.github, self.policy, self.clock, self.sleep, self.rate_limit_reserve
             )
-            vetter = TeamVetter(
-                self.github, self.store.teams, self.teams, self.enterprise, reads=reads
-            )
             cancel_due(plan, canceller, self.store, self.clock, vetter if self.teams.refs else None)
+        elif self.teams.refs and plan.cancels():  # a dry run reads the teams a live run would
+            preview(vetter, plan)
         list_plan(plan, self.policy, self.clock)
         self.who_can.attach(self.github, self.store, plan, reads)
         try:

@@ -55,17 +55,22 @@ class TeamSettings:
         return next(ref for ref in self.refs if ref.key == key)
 
 
-def promote_all(plan: Plan, teams: TeamSettings | None, *, dry_run: bool) -> None:
-    """Turn the due persons held only by named teams (and direct grants) into removals.
-
-    A dry run says, for each, which teams a live run would remove them from.
-    """
+def promote_all(plan: Plan, teams: TeamSettings | None) -> None:
+    """Turn the due persons held only by named teams (and direct grants) into removals."""
     if teams is None or not teams.refs:
         return
     keys = teams.keys
     plan.decisions = [_noted(promote(d, keys, plan.fixed), keys) for d in plan.decisions]
-    if dry_run:
-        plan.decisions = [_would(d, keys) for d in plan.decisions]
+
+
+def preview(vetter: TeamVetter, plan: Plan) -> None:
+    """A dry run's removals: the reads and refusals of a live run, and no write at all.
+
+    Each due person refused by a team needs a person, with the reason, as in a live run; the
+    others say which teams a live run would remove them from.
+    """
+    acted, removals = vet(vetter, plan.decisions, plan)
+    plan.decisions = [_would(d, removals.get(d.login, ())) for d in acted]
 
 
 def _noted(d: Decision, keys: frozenset[str]) -> Decision:
@@ -78,11 +83,10 @@ def _noted(d: Decision, keys: frozenset[str]) -> Decision:
     return replace(d, reason=f"{d.reason}; {team_note(sorted(held))}")
 
 
-def _would(d: Decision, keys: frozenset[str]) -> Decision:
-    held = team_grants(d.person, keys) if d.action is Action.CANCEL else {}
-    if not held:
+def _would(d: Decision, teams: tuple[str, ...]) -> Decision:
+    if d.action is not Action.CANCEL or not teams:
         return d
-    return replace(d, reason=f"{d.reason}; would remove from team {', '.join(sorted(held))}")
+    return replace(d, reason=f"{d.reason}; would remove from team {', '.join(sorted(teams))}")
 
 
 @dataclass
