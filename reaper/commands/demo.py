@@ -23,10 +23,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from reaper.app import open_cycle
+from reaper.commands import demo_teams
 from reaper.commands.demo_auth import demo_auth_choice, demo_auth_summary, demo_credentials
 from reaper.commands.demo_billing import billing_story
 from reaper.commands.demo_identity import through_saml
-from reaper.commands.demo_teams import populate_teams, team_settings, team_summary
 from reaper.config.settings import Settings
 from reaper.core.domain import enterprise_scope
 from reaper.desk.socket import SocketLink
@@ -196,7 +196,7 @@ def run_demo(
     configure_logging(level="WARNING", fmt="console", secrets=[DEMO_TOKEN, SIM_SLACK_BOT_TOKEN])
     with Simulator(token=DEMO_TOKEN, clock=clock) as sim, tempfile.TemporaryDirectory() as tmp:
         idle = populate(sim, clock.now, rng)
-        teamed = populate_teams(sim, clock.now)
+        teamed = demo_teams.populate_teams(sim, clock.now)
         comeback, keeper = idle[0], idle[1]
         user_map, ids = people(
             sim, [*idle, "two-org-tess", "direct-dan", "team-eve", *teamed], Path(tmp)
@@ -220,7 +220,7 @@ def run_demo(
             user_map_file=user_map,
             slack_app_token=sim.slack_app_token,
             state_url=f"sqlite:///{Path(tmp) / 'demo.db'}",
-            **team_settings(),
+            **demo_teams.team_settings(),
         )
         link = SocketLink(settings, clock=clock)
         link.start()
@@ -230,6 +230,7 @@ def run_demo(
             )
         finally:
             link.close()
+        ok = ok and demo_teams.reinstate_story(sim, settings, clock=clock, out=out)
         ok = ok and billing_story(
             sim,
             settings,
@@ -252,10 +253,10 @@ def run_demo(
         out.write(
             f"\nDone: {pending} idle seats cancelled (two-org-tess's two grants saved one seat), "
             f"{comeback} kept theirs by using Copilot, {keeper} by answering in Slack, "
-            "team-granted seats (team-eve's enterprise team too) left to a person. State was in "
-            "a throw-away SQLite file.\n"
+            "other team-granted seats (team-eve's enterprise team too) left to a person. State "
+            "was in a throw-away SQLite file.\n"
         )
-        out.write(team_summary(sim))
+        out.write(demo_teams.team_summary(sim))
         out.write(saml(ids[keeper]) + demo_auth_summary(sim))
     return 0 if ok and kept else 1
 
