@@ -209,7 +209,7 @@ class Simulator(SlackSide):
     def add_raw_seat(self, scope: str, record: Any) -> None:
         """Append ``record`` to the scope's seat list, served verbatim (for malformed data)."""
         with self._github.lock:
-            self._github.holder(scope).seats.append(copy.deepcopy(record))
+            self._github.holder(scope).add(copy.deepcopy(record))
 
     def set_activity(
         self,

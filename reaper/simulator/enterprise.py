@@ -78,8 +78,23 @@ def _list_seats(api: GitHubState, request: RecordedRequest, slug: str) -> Respon
     enterprise = api.enterprises.get(slug.lower())
     if enterprise is None:
         return error(404, "Not Found")
-    listed = records(api, enterprise)
-    return seat_page(request, listed, persons(listed), api.base_url())
+    listed, count = _listing(api, enterprise)
+    return seat_page(request, listed, count, api.base_url())
+
+
+def _listing(api: GitHubState, enterprise: Enterprise) -> tuple[list[Any], int]:
+    """The list and its person count, rebuilt only when a record came or went since last.
+
+    Keyed on the member orgs and each holder's ``revision`` and length (records are added
+    and removed only through ``add`` and ``drop``); changes inside a record (a cancellation,
+    new activity) show through, as the cached list holds the records themselves.
+    """
+    holders = [api.orgs[key] for key in enterprise.orgs] + [enterprise]
+    key = (tuple(enterprise.orgs), tuple((h.revision, len(h.seats)) for h in holders))
+    if enterprise.listing is None or enterprise.listing[0] != key:
+        listed = records(api, enterprise)
+        enterprise.listing = (key, listed, persons(listed))
+    return enterprise.listing[1], enterprise.listing[2]
 
 
 def _member(api: GitHubState, slug: str, login: str) -> Response:

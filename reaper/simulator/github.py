@@ -144,7 +144,7 @@ class GitHubApi:
                 if owner.find(login) is not None:
                     raise ValueError(f"{login!r} already has a seat in {scope!r}")
                 record = objects.seat(owner.login, login, **common)
-            owner.seats.append(record)
+            owner.add(record)
             return copy.deepcopy(record)
 
     def set_activity(
@@ -160,7 +160,7 @@ class GitHubApi:
     def remove_seat(self, scope: str, login: str, team: str | None = None) -> None:
         """Take ``login``'s seat away entirely, as if the cancellation took effect."""
         with self.lock:
-            self.holder(scope).seats.remove(self.existing(scope, login, team))
+            self.holder(scope).drop(self.existing(scope, login, team))
 
     def existing(self, scope: str, login: str, team: str | None = None) -> dict[str, Any]:
         """The record of ``login`` in ``scope`` (see ``scopes.pick``); ``KeyError`` if none."""

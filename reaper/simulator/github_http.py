@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
@@ -37,7 +36,8 @@ def seat_page(
     except ValueError:
         return error(400, "Invalid page or per_page parameter")
     start = (page - 1) * per_page
-    body = {"total_seats": total_seats, "seats": copy.deepcopy(records[start : start + per_page])}
+    # Serialised at once, under the state's lock: the records need no copy of their own.
+    body = {"total_seats": total_seats, "seats": records[start : start + per_page]}
     last = max(1, math.ceil(len(records) / per_page))
     links: list[tuple[str, int]] = []
     if page > 1:

@@ -32,24 +32,56 @@ def persons(records: list[Any]) -> int:
 
 
 class _Seats:
-    """Lookups shared by orgs and enterprises over their ``seats`` records."""
+    """Lookups shared by orgs and enterprises over their ``seats`` records.
+
+    Records come and go through ``add`` and ``drop``, which bump ``revision`` (what a cached
+    listing is keyed on) and keep a per-login index, so a lookup need not walk the list. The
+    index is rebuilt whenever the list's length says it was changed some other way.
+    """
 
     seats: list[Any]
+    revision: int = 0
+    _index: dict[str, list[dict[str, Any]]] | None = None
+    _indexed: int = -1  # how many records the index covers
+
+    def add(self, record: Any) -> None:
+        """Append ``record`` to the list (and to the index)."""
+        current = self._current()
+        self.seats.append(record)
+        self.revision += 1
+        if current is not None:
+            _index_one(current, record)
+            self._indexed = len(self.seats)
+
+    def drop(self, record: dict[str, Any]) -> None:
+        """Remove ``record`` (this very object) from the list."""
+        self.seats.remove(record)
+        self.revision += 1
+        self._index = None
 
     def grants(self, login: str) -> list[dict[str, Any]]:
         """Every record of ``login`` (case-insensitive), in list order."""
-        wanted = login.lower()
-        found: list[dict[str, Any]] = []
-        for record in self.seats:
-            name = objects.login_of(record)
-            if name is not None and name.lower() == wanted:
-                assert isinstance(record, dict)
-                found.append(record)
-        return found
+        current = self._current()
+        if current is None:
+            current = self._index = {}
+            for record in self.seats:
+                _index_one(current, record)
+            self._indexed = len(self.seats)
+        return list(current.get(login.lower(), ()))
 
     def find(self, login: str, team: str | None = None) -> dict[str, Any] | None:
         """The record of ``login``; see ``pick`` for how ``team`` chooses among several."""
         return pick(self.grants(login), team)
+
+    def _current(self) -> dict[str, list[dict[str, Any]]] | None:
+        return self._index if self._indexed == len(self.seats) else None
+
+
+def _index_one(index: dict[str, list[dict[str, Any]]], record: Any) -> None:
+    name = objects.login_of(record)
+    if name is not None:
+        assert isinstance(record, dict)
+        index.setdefault(name.lower(), []).append(record)
 
 
 @dataclass
@@ -72,3 +104,5 @@ class Enterprise(_Seats):
     plan_type: str = "enterprise"
     orgs: list[str] = field(default_factory=list)
     seats: list[Any] = field(default_factory=list)
+    # The list as last served and its person count, with the key they were built for.
+    listing: tuple[Any, list[Any], int] | None = field(default=None, repr=False, compare=False)
