@@ -1,6 +1,6 @@
 """The simulated GitHub App endpoints: JWTs checked as GitHub does, answers as its spec says.
 
-The spec is /work/shared/reference/github-openapi-teams-apps-usage.json (GitHub's published
+The spec is tests/data/github-openapi-teams-apps-usage.json (GitHub's published
 OpenAPI description of the team, App and usage endpoints).
 """
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from reaper.simulator.app_objects import App
     from tests.conftest import FakeClock
 
-SPEC = Path("/work/shared/reference/github-openapi-teams-apps-usage.json")
+SPEC = Path(__file__).parent / "data" / "github-openapi-teams-apps-usage.json"
 
 
 @cache

@@ -15,7 +15,8 @@ from graphql import GraphQLObjectType, GraphQLSchema, build_schema, print_type
 if TYPE_CHECKING:
     from graphql.type import GraphQLNamedType
 
-PUBLISHED = Path("/work/shared/reference/github-graphql-schema.graphql")
+# GitHub's published GraphQL schema, kept beside the published OpenAPI descriptions
+PUBLISHED = Path(__file__).parents[1] / "data" / "github-graphql-schema.graphql"
 SERVED = Path(__file__).parents[2] / "reaper" / "simulator" / "github_identity_schema.graphql"
 
 FIELDS = {
