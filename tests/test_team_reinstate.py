@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from reaper.core.domain import Flag
 from reaper.simulator import Fault
 from reaper.store import SqlStore
+from reaper.store import teams as team_store
 from reaper.store.team_reinstates import audit_team
 from tests.test_cli import env_for, run
 
@@ -31,7 +32,9 @@ MEMBERSHIP = "/orgs/acme/teams/copilot-users/memberships/ann"
 def seed_removal(url: str, team: str, login: str, outcome: str | None = "removed") -> None:
     store = SqlStore(url)
     try:
-        store.team_reinstates().add_removal(team, login, REMOVED_AT, outcome=outcome)
+        store.teams.open([team_store.TeamRemoval(team, login, REMOVED_AT)])
+        if outcome is not None:
+            store.teams.settle([(team, login, outcome)], REMOVED_AT)
     finally:
         store.close()
 

@@ -68,7 +68,7 @@ def due(reaper: Reaper, clock: FakeClock) -> CycleOutcome:
     assert reaper.run().ok
     store = SqlStore(reaper.state_url)
     try:
-        store.team_reinstates().learn("acme/learnt", "idp_managed", clock.now)
+        store.teams.learn_idp_managed("acme/learnt", clock.now)
     finally:
         store.close()
     clock.advance(days=8)

@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-#: What ``team_facts`` calls a team that refused a removal naming team synchronisation.
-IDP_MANAGED = "idp_managed"
-
 
 def grant_team(seat: Seat) -> TeamRef | None:
     """The team a grant comes through: an org team, or an enterprise team; ``None`` direct."""
@@ -69,10 +66,10 @@ class WhoCan:
         if not people:
             return
         try:
-            learnt = store.team_reinstates().learnt()
+            learnt = store.teams.idp_managed()
         except ReaperError as exc:
             log.warning("team.facts_unread", error=str(exc))
-            learnt = {}
+            learnt = frozenset()
         reads = _Reads(self, shared or TeamReads(github.session, self.enterprise), learnt)
         holds: dict[str, tuple[Hold, ...]] = {}
         for key, person in people.items():
@@ -90,7 +87,7 @@ class _Reads:
 
     who: WhoCan
     shared: TeamReads
-    learnt: dict[str, str]
+    learnt: frozenset[str]  # teams a refused removal taught are managed by an IdP
     facts: dict[str, TeamFacts | str] = field(default_factory=dict)
     teams: int = 0  # teams read by this step (what the removals read is free)
     memberships: int = 0
@@ -126,7 +123,7 @@ class _Reads:
         except GitHubError as exc:
             log.warning("team.unreadable", team=ref.label, error=str(exc))
             facts = str(exc)
-        if not isinstance(facts, str) and self.learnt.get(ref.key) == IDP_MANAGED:
+        if not isinstance(facts, str) and ref.key in self.learnt:
             facts = replace(facts, remembered_idp=True)
         self.facts[ref.key] = facts
         return facts

@@ -4,8 +4,7 @@ The cycle writes a row when it removes a person from a team (``outcome`` ``remov
 GitHub confirmed it). ``reaper reinstate`` reads a person's open removals (``removed`` and
 not reinstated yet) and, once GitHub has put the person back, marks the row reinstated in
 the same transaction as the audit entry, the removal of the person's flags and their
-exemption. ``add_removal`` writes a settled row, for the demo and tests. ``learnt`` reads
-what refused removals taught about teams (``team_facts``: ``idp_managed``) for the report.
+exemption. The cycle's side (intents, outcomes, ``team_facts``) is ``reaper.store.teams``.
 
 The audit log has no team column: a team row's ``org`` is the team's scope (the org, or
 ``enterprise:<slug>``) and its reason begins ``team <org/slug or ent:slug>: ``
@@ -20,7 +19,8 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from reaper.store.records import AuditEntry
-from reaper.store.schema import team_facts_table, team_removals_table
+from reaper.store.schema import team_removals_table
+from reaper.store.teams import REMOVED
 from reaper.store.writes import StepChanges
 
 if TYPE_CHECKING:
@@ -33,8 +33,6 @@ if TYPE_CHECKING:
     from reaper.core.domain import Flag
     from reaper.store.records import Exemption
 
-#: The outcome of a removal GitHub confirmed.
-REMOVED = "removed"
 #: Audit events whose reason names a team.
 TEAM_EVENT_PREFIX = "team."
 _TEAM_PREFIX = "team "
@@ -122,35 +120,4 @@ class TeamReinstates:
                 .where(table.c.id == removal.id)
                 .where(table.c.reinstated_at.is_(None))
                 .values(reinstated_at=at)
-            )
-
-    def learnt(self) -> dict[str, str]:
-        """What refused removals taught: team key (``org/slug``, ``ent:slug``) -> refusal."""
-        with self._connect() as conn:
-            rows = conn.execute(sa.select(team_facts_table)).all()
-        return {row.team.casefold(): row.refusal for row in rows}
-
-    def learn(self, team: str, refusal: str, at: datetime) -> None:
-        """Store what a refused removal taught about ``team`` (for the demo and tests)."""
-        table = team_facts_table
-        with self._connect() as conn:
-            conn.execute(sa.delete(table).where(table.c.team == team.casefold()))
-            conn.execute(
-                sa.insert(table).values(team=team.casefold(), refusal=refusal, learnt_at=at)
-            )
-
-    def add_removal(
-        self, team: str, login: str, at: datetime, *, outcome: str | None = REMOVED
-    ) -> None:
-        """Store a removal of ``login`` from ``team`` at ``at``, settled with ``outcome``."""
-        with self._connect() as conn:
-            conn.execute(
-                sa.insert(team_removals_table).values(
-                    team=team.casefold(),
-                    login_key=login.casefold(),
-                    login=login,
-                    requested_at=at,
-                    resolved_at=at if outcome is not None else None,
-                    outcome=outcome,
-                )
             )

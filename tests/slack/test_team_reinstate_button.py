@@ -8,6 +8,7 @@ import pytest
 
 from reaper.store import SqlStore
 from reaper.store.team_reinstates import audit_team
+from reaper.store.teams import REMOVED, TeamRemoval
 from tests.harness import idle_seat
 
 from .clicking import ADMIN, Listening, answering_reaper, audit, labels, listen, report
@@ -46,7 +47,8 @@ def test_reinstate_clicked_adds_the_person_back_to_the_team_they_were_removed_fr
     assert reaper.run().ok
     store = SqlStore(reaper.state_url)
     try:
-        store.team_reinstates().add_removal("acme/copilot-users", "idle-ivy", clock.now)
+        store.teams.open([TeamRemoval("acme/copilot-users", "idle-ivy", clock.now)])
+        store.teams.settle([("acme/copilot-users", "idle-ivy", REMOVED)], clock.now)
     finally:
         store.close()
     cancelled = report(sim)
