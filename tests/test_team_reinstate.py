@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
     from reaper.simulator import Simulator
     from reaper.store import AuditEntry
-    from reaper.store.team_reinstates import TeamRemoval
+    from reaper.store.team_reinstates import OpenRemoval
     from tests.conftest import FakeClock
 
 REMOVED_AT = datetime(2026, 1, 6, 9, 0, tzinfo=UTC)
@@ -51,7 +51,7 @@ def removed_from_team(sim: Simulator, clock: FakeClock) -> None:
     )
 
 
-def stored(url: str) -> tuple[list[AuditEntry], list[TeamRemoval], list[Flag]]:
+def stored(url: str) -> tuple[list[AuditEntry], list[OpenRemoval], list[Flag]]:
     store = SqlStore(url)
     try:
         return store.audit_log(), store.team_reinstates().open_removals("ann"), store.all_flags()

@@ -38,14 +38,14 @@ if TYPE_CHECKING:
     from reaper.core.teams import TeamRef
     from reaper.github import GitHubClient
     from reaper.store import SqlStore
-    from reaper.store.team_reinstates import TeamRemoval
+    from reaper.store.team_reinstates import OpenRemoval
 
 log = get_logger(__name__)
 
 ADDED_BACK = "team.reinstated"
 REFUSED = "team.reinstate_refused"
 #: Login -> the person's open removals to undo.
-TeamPlan = dict[str, list["TeamRemoval"]]
+TeamPlan = dict[str, list["OpenRemoval"]]
 
 
 def team_scope(team: str, enterprise: str | None) -> str:
@@ -125,7 +125,7 @@ class TeamReinstater:
                 return failed + len(left) - done
         return failed
 
-    def _one(self, client: GitHubClient, login: str, row: TeamRemoval) -> int:
+    def _one(self, client: GitHubClient, login: str, row: OpenRemoval) -> int:
         ref = parse_team_ref(row.team)
         enterprise = self.settings.github_enterprise
         scope = team_scope(row.team, enterprise)

@@ -39,7 +39,7 @@ _TEAM_PREFIX = "team "
 
 
 @dataclass(frozen=True, slots=True)
-class TeamRemoval:
+class OpenRemoval:
     """One confirmed removal of a person from a team, not yet undone.
 
     ``team`` is the key ``org/slug`` or ``ent:slug`` (case-folded); ``login`` as GitHub
@@ -76,7 +76,7 @@ class TeamReinstates:
     def __init__(self, connect: Callable[[], AbstractContextManager[Connection]]) -> None:
         self._connect = connect
 
-    def open_removals(self, login: str) -> list[TeamRemoval]:
+    def open_removals(self, login: str) -> list[OpenRemoval]:
         """The person's removals that GitHub confirmed and nobody undid, oldest first."""
         table = team_removals_table
         query = (
@@ -88,11 +88,11 @@ class TeamReinstates:
         )
         with self._connect() as conn:
             rows = conn.execute(query).all()
-        return [TeamRemoval(r.id, r.team, r.login, r.requested_at) for r in rows]
+        return [OpenRemoval(r.id, r.team, r.login, r.requested_at) for r in rows]
 
     def mark_reinstated(
         self,
-        removal: TeamRemoval,
+        removal: OpenRemoval,
         at: datetime,
         *,
         audit: Iterable[AuditEntry],
