@@ -30,10 +30,11 @@ import statistics
 import sys
 import tempfile
 import time
-import urllib.request
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from bench_scan import TOKEN, simulator_seconds  # the same measure of the simulator's own time
 
 from reaper.app import open_cycle
 from reaper.config.settings import Settings
@@ -46,7 +47,6 @@ from reaper.store.engine import open_engine
 if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
-TOKEN = "ghp_bench_not_a_secret"  # noqa: S105  (the simulator's made-up token)
 DAY = timedelta(days=1)
 LATENCY = 0.1
 ORGS = [f"org{n}" for n in range(5)]
@@ -68,27 +68,6 @@ def seed_enterprise(sim: Simulator, now: datetime) -> None:
             )
         if n % 50 == 3:
             sim.add_seat(enterprise_scope("big"), login, created_at=now - 200 * DAY)
-
-
-def simulator_seconds(sim: Simulator, path: str, times: int = 5) -> float:
-    """The simulator's own time to answer one page (the median of ``times``, no latency).
-
-    Part of every request's round trip but not the reaper's: on a real GitHub it is the
-    server's time, which the latency figure stands for.
-    """
-    latency, sim.latency = sim.latency, 0.0
-    took = []
-    for _ in range(times):
-        asked = urllib.request.Request(  # noqa: S310  (the simulator on loopback)
-            f"{sim.github_url}{path}", headers={"Authorization": f"Bearer {TOKEN}"}
-        )
-        started = time.monotonic()
-        with urllib.request.urlopen(asked) as answer:  # noqa: S310
-            answer.read()
-        took.append(time.monotonic() - started)
-    sim.latency = latency
-    sim.reset_records()
-    return statistics.median(took)
 
 
 def seed_cancel(sim: Simulator, now: datetime) -> None:

@@ -8,12 +8,12 @@ import httpx
 import pytest
 
 from reaper.app.wiring import github_client
-from reaper.config.settings import Settings
 from reaper.core.budget import SAFETY, Allowance, Due, within
 from reaper.errors import GitHubError
 from reaper.github.app_auth import app_jwt
 from tests.conftest import GITHUB_TOKEN
 from tests.harness import DAY, Reaper
+from tests.test_app_auth import APP_ID, app_settings
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from reaper.simulator.app_objects import App
     from tests.conftest import FakeClock
 
-APP_ID = 1001
 JWT_REQUESTS_PER_CYCLE = 2  # GET /orgs/acme/installation, POST .../access_tokens
 
 
@@ -32,18 +31,6 @@ def app(sim: Simulator) -> App:
     registered = sim.apps.add_app(APP_ID)
     sim.apps.install(APP_ID, "acme")
     return registered
-
-
-def app_settings(sim: Simulator, app: App, tmp_path: Path, **extra: Any) -> Settings:
-    values: dict[str, Any] = {
-        "github_app_id": str(app.app_id),
-        "github_app_private_key": app.private_key_pem,
-        "github_api_url": sim.github_url,
-        "github_orgs": ["acme"],
-        "state_url": f"sqlite:///{tmp_path / 'state.db'}",
-        **extra,
-    }
-    return Settings(**values)
 
 
 def app_reaper(sim: Simulator, clock: FakeClock, tmp_path: Path, app: App, **extra: Any) -> Reaper:
