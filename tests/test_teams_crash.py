@@ -1,4 +1,4 @@
-"""A team removal whose answer is lost (SIGKILL right after it) is settled by the next run."""
+"""Team removals under store faults: a lost answer (SIGKILL) settled next run, a refused intent."""
 
 from __future__ import annotations
 
@@ -8,14 +8,19 @@ import subprocess
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
+import sqlalchemy as sa
+
 from reaper.core.domain import Flag
+from reaper.report.text import render_text
 from reaper.store import SqlStore
 from tests.test_cli import REAPER, env_for
+from tests.test_teams_cycle import MEMBERSHIP, TEAM, reaper_for, removals, team_seat, writes
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from reaper.simulator import RecordedRequest, Simulator
+    from tests.conftest import FakeClock
 
 DAY = timedelta(days=1)
 REMOVE = "/orgs/acme/teams/copilot-users/memberships/ann"
@@ -79,3 +84,32 @@ def test_a_lost_removal_is_reconciled_without_a_second_request(
     assert rows == [("acme/copilot-users", "ann", "removed")]
     assert ("team.member_removed", "ann") in audit
     assert sim.seat("acme", "ann")["pending_cancellation_date"] is not None
+
+
+def test_a_removal_whose_intent_cannot_be_stored_is_never_sent(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The store refuses the intent row: no DELETE, the flag kept, the report says why."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    reaper = reaper_for(sim, clock, tmp_path)
+    assert reaper.run().report.totals.newly_flagged == 1
+    clock.advance(days=8)
+    engine = sa.create_engine(reaper.state_url)
+    refuse = (
+        "CREATE TRIGGER refuse_intents BEFORE INSERT ON team_removals "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text(refuse))
+    outcome = reaper.run()
+    assert writes(sim) == []
+    assert not outcome.ok
+    assert "team removal intents could not be stored" in render_text(outcome.report)
+    assert ("acme", "ann") in reaper.flags()
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TRIGGER refuse_intents"))
+    engine.dispose()
+    assert reaper.run().ok
+    assert writes(sim) == [("DELETE", MEMBERSHIP + "ann")]
+    assert removals(reaper) == [(TEAM, "ann", "removed")]
