@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from reaper.github.app_auth import MEMBERS, AppAuth, AppAuthError, missing_permissions
+from reaper.github.app_auth import AppAuth, AppAuthError, missing_permissions
+from reaper.github.app_permissions import grant_hint, seat_permissions
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -30,14 +31,12 @@ def app_lines(client: GitHubClient, orgs: Sequence[str]) -> list[tuple[bool, str
             lines.append((False, str(exc)))
             continue
         granted = ", ".join(f"{k}: {v}" for k, v in sorted(installation.permissions.items()))
-        seats = {name: level for name, level in auth.needed.items() if name != MEMBERS}
-        missing = missing_permissions(installation.permissions, seats)  # members: the teams
+        missing = missing_permissions(installation.permissions, seat_permissions(auth))
         where = f"{org}: App installation {installation.installation_id}"
         if missing:
             text = (
                 f"{where} lacks {', '.join(missing)} (it grants {granted or 'nothing'}): "
-                "grant it in the App's settings and accept the change at "
-                f"https://github.com/organizations/{org}/settings/installations"
+                f"{grant_hint(org)}"
             )
             lines.append((False, text))
         else:

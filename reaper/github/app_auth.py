@@ -223,14 +223,11 @@ class AppAuth(httpx.Auth):
         if granted is None:
             return dict(self.needed)
         # Only the seats permission is vital; without ``members`` the team removals are refused.
-        absent = [name for name in self.needed if name not in granted and name == SEATS]
-        if absent:
+        if SEATS in self.needed and SEATS not in granted:
             raise AppAuthError(
-                f"the GitHub App's installation on {org} lacks the permission "
-                f"{', '.join(absent)}: grant "
-                f"{', '.join(f'{n}: {self.needed[n]}' for n in absent)} "
-                f"in the App's settings and accept it at https://github.com/organizations/{org}/"
-                "settings/installations"
+                f"the GitHub App's installation on {org} lacks the permission {SEATS}: grant "
+                f"{SEATS}: {self.needed[SEATS]} in the App's settings and accept it at "
+                f"https://github.com/organizations/{org}/settings/installations"
             )
         return {
             name: min(level, granted[name], key=lambda v: _LEVEL.get(v, 0))

@@ -4,23 +4,30 @@ from __future__ import annotations
 
 from reaper.github.app_auth import MEMBERS, AppAuth, missing_permissions
 
-_GRANT = (
-    "grant it in the App's settings (Permissions) and accept the change at "
-    "https://github.com/organizations/"
-)
+
+def grant_hint(org: str) -> str:
+    """Where an org's admin grants an installation a missing permission."""
+    return (
+        "grant it in the App's settings (Permissions) and accept the change at "
+        f"https://github.com/organizations/{org}/settings/installations"
+    )
+
+
+def seat_permissions(auth: AppAuth) -> dict[str, str]:
+    """The permissions an org's cancels need (``members`` serves only the team removals)."""
+    return {name: level for name, level in auth.needed.items() if name != MEMBERS}
 
 
 def permission_problem(auth: object, org: str) -> str | None:
     """With a GitHub App: name the needed permissions the org's installation lacks, or None."""
     if not isinstance(auth, AppAuth):
         return None
-    seats = {name: level for name, level in auth.needed.items() if name != MEMBERS}
-    missing = missing_permissions(auth.installation(org).permissions, seats)
+    missing = missing_permissions(auth.installation(org).permissions, seat_permissions(auth))
     if not missing:
         return None
     return (
         f"{org}: the GitHub App's installation lacks {', '.join(missing)}, so seats cannot be "
-        f"cancelled; {_GRANT}{org}/settings/installations"
+        f"cancelled; {grant_hint(org)}"
     )
 
 
@@ -37,6 +44,5 @@ def team_permission_problem(auth: object, org: str) -> str | None:
         return None
     return (
         f"the GitHub App's installation on {org} lacks {', '.join(missing)}, so nobody is "
-        f"removed from its teams (direct seats are still cancelled); {_GRANT}{org}/"
-        "settings/installations"
+        f"removed from its teams (direct seats are still cancelled); {grant_hint(org)}"
     )
