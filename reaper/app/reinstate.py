@@ -17,14 +17,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from reaper.app.team_reinstate import TeamPlan, TeamReinstater, say_teams, seat_scopes, team_plan
+from reaper.app.team_reinstate import (
+    TeamPlan,
+    TeamReinstater,
+    say,
+    say_teams,
+    seat_scopes,
+    team_plan,
+)
 from reaper.app.wiring import github_client, utc_now
 from reaper.core.domain import enterprise_scope, scope_label
 from reaper.cycle.seating import Seating, give_chunk
 from reaper.errors import ReaperError
 from reaper.github.batches import chunks
 from reaper.logs import get_logger
-from reaper.redact import scrub
 from reaper.store import AuditEntry, Exemption, SqlStore, default_holder
 
 if TYPE_CHECKING:
@@ -101,7 +107,7 @@ def reinstate(
         finally:
             store.close()
     except UsageError as exc:
-        _line(err, f"reaper reinstate: {exc}")
+        say(err, f"reaper reinstate: {exc}")
         return EXIT_USAGE
 
 
@@ -174,14 +180,14 @@ def _exempt_words(until: datetime, days: timedelta) -> str:
 def _say_dry_run(
     out: TextIO, plan: dict[str, list[str]], now: datetime, days: timedelta, teams: TeamPlan
 ) -> None:
-    _line(out, "DRY RUN: nothing is changed. Add --yes to reinstate.")
+    say(out, "DRY RUN: nothing is changed. Add --yes to reinstate.")
     where: dict[str, list[str]] = {}
     for scope, logins in plan.items():
         for login in logins:
             where.setdefault(login, []).append(scope_label(scope))
     exempt = _exempt_words(now + days, days)
     for login, labels in where.items():
-        _line(out, f"would reinstate {login} in {', '.join(labels)}, {exempt}")
+        say(out, f"would reinstate {login} in {', '.join(labels)}, {exempt}")
     say_teams(out, teams, exempt)
 
 
@@ -189,17 +195,12 @@ def _busy(store: SqlStore, err: TextIO) -> int:
     holder = store.lock_holder()
     who = "another process" if holder is None else holder.holder
     log.warning("reinstate.skipped", reason="another reaper holds the lock", holder=who)
-    _line(
+    say(
         err,
         f"reaper reinstate: the state store's lock is held by {who}: nothing was done; "
         "try again when it is free",
     )
     return EXIT_BUSY
-
-
-def _line(stream: TextIO, text: str) -> None:
-    stream.write(scrub(text) + "\n")
-    stream.flush()
 
 
 @dataclass
@@ -266,7 +267,7 @@ class Reinstater:
                 by=self.ask.by,
                 exempt_until=until.isoformat() if days else None,
             )
-            _line(
+            say(
                 self.out,
                 f"reinstated {login} in {scope_label(scope)}, {_exempt_words(until, days)}",
             )
@@ -279,7 +280,7 @@ class Reinstater:
             )
         for login, why in outcome.refused.items():
             log.warning(REFUSED, org=scope, login=login, by=self.ask.by, error=why)
-            _line(self.err, f"GitHub will not give {login} a seat in {scope_label(scope)}: {why}")
+            say(self.err, f"GitHub will not give {login} a seat in {scope_label(scope)}: {why}")
 
     def _stopped(
         self, exc: ReaperError, plan: dict[str, list[str]], done: set[tuple[str, str]]
@@ -291,8 +292,6 @@ class Reinstater:
             if (scope, login) not in done
         ]
         log.error("reinstate.stopped", error=str(exc), not_done=len(left))
-        _line(self.err, f"reaper reinstate: stopped: {exc}")
-        _line(
-            self.err, f"not reinstated, or not recorded (run the command again): {', '.join(left)}"
-        )
+        say(self.err, f"reaper reinstate: stopped: {exc}")
+        say(self.err, f"not reinstated, or not recorded (run the command again): {', '.join(left)}")
         return EXIT_FAILED

@@ -14,8 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from reaper.core.domain import enterprise_scope
-from reaper.core.teams import parse_team_ref
+from reaper.core.teams import parse_team_ref, team_scope
 from reaper.cycle.seating import github_reason
 from reaper.errors import (
     GitHubAuthError,
@@ -46,12 +45,6 @@ ADDED_BACK = "team.reinstated"
 REFUSED = "team.reinstate_refused"
 #: Login -> the person's open removals to undo.
 TeamPlan = dict[str, list["OpenRemoval"]]
-
-
-def team_scope(team: str, enterprise: str | None) -> str:
-    """The scope a team belongs to: its org, or the configured enterprise's scope key."""
-    ref = parse_team_ref(team)
-    return ref.org if ref.org is not None else enterprise_scope(enterprise or "")
 
 
 def seat_scopes(fixed: str | None, taken: list[str], in_teams: bool) -> list[str]:
@@ -86,10 +79,11 @@ def say_teams(out: TextIO, plan: TeamPlan, exempt: str) -> None:
     """The dry run's lines: ``would add LOGIN back to team acme/eng, exempt until …``."""
     for login, rows in plan.items():
         for row in rows:
-            _line(out, f"would add {login} back to team {row.team}, {exempt}")
+            say(out, f"would add {login} back to team {row.team}, {exempt}")
 
 
-def _line(stream: TextIO, text: str) -> None:
+def say(stream: TextIO, text: str) -> None:
+    """One line to the admin's terminal, secrets scrubbed, flushed at once."""
     stream.write(scrub(text) + "\n")
     stream.flush()
 
@@ -119,9 +113,9 @@ class TeamReinstater:
                 failed += self._one(client, login, row)
             except ReaperError as exc:
                 log.error("team.reinstate_stopped", error=str(exc), not_done=len(left) - done)
-                _line(self.err, f"reaper reinstate: stopped: {exc}")
+                say(self.err, f"reaper reinstate: stopped: {exc}")
                 rest = ", ".join(f"{name} to team {r.team}" for name, r in left[done:])
-                _line(self.err, f"not added back, or not recorded (run it again): {rest}")
+                say(self.err, f"not added back, or not recorded (run it again): {rest}")
                 return failed + len(left) - done
         return failed
 
@@ -153,7 +147,7 @@ class TeamReinstater:
             exempt=exempt,
         )
         log.info(ADDED_BACK, org=scope, team=ref.label, login=login, by=self.by)
-        _line(self.out, f"added {login} back to team {ref.label}, {words}")
+        say(self.out, f"added {login} back to team {ref.label}, {words}")
         return 0
 
     def _refused(self, scope: str, login: str, ref: TeamRef, asked: str, why: str) -> int:
@@ -163,5 +157,5 @@ class TeamReinstater:
         )
         self.store.commit(audit=[entry])
         log.warning(REFUSED, org=scope, team=ref.label, login=login, by=self.by, error=why)
-        _line(self.err, f"GitHub will not add {login} back to team {ref.label}: {why}")
+        say(self.err, f"GitHub will not add {login} back to team {ref.label}: {why}")
         return 1

@@ -27,7 +27,6 @@ class TeamReads:
 
     session: GitHubSession
     enterprise: str | None = None
-    reads: int = 0  # how many reads were sent to GitHub through this object
     _facts: dict[str, TeamFacts | GitHubError] = field(default_factory=dict)
     _children: dict[str, set[str] | GitHubError] = field(default_factory=dict)
     _listed: dict[str, dict[str, str]] = field(default_factory=dict)  # team: login -> role
@@ -36,7 +35,6 @@ class TeamReads:
     def facts(self, ref: TeamRef) -> TeamFacts:
         """The team's facts, read once a cycle; a failed read raises its error again."""
         if ref.key not in self._facts:
-            self.reads += 1
             try:
                 self._facts[ref.key] = read_team_facts(
                     self.session, ref, enterprise=self.enterprise
@@ -49,7 +47,6 @@ class TeamReads:
         """The case-folded logins of org team ``ref``'s child team ``child``, read once."""
         key = f"{ref.org}/{child}".casefold()
         if key not in self._children:
-            self.reads += 1
             try:
                 self._children[key] = child_team_members(self.session, ref, child)
             except GitHubError as exc:
@@ -67,10 +64,6 @@ class TeamReads:
         """Remember the team's whole member lists (case-folded login -> role)."""
         self._listed[ref.key] = members
 
-    def is_listed(self, ref: TeamRef) -> bool:
-        """Tell whether the team's member lists were read whole this cycle."""
-        return ref.key in self._listed
-
     def membership(self, ref: TeamRef, login: str) -> Membership:
         """``login``'s membership of ``ref``: from the team's lists, else read once a cycle."""
         role = self._listed.get(ref.key, {}).get(login.casefold())
@@ -78,7 +71,6 @@ class TeamReads:
             return Membership(found=True, role=role)
         key = (ref.key, login.casefold())
         if key not in self._members:
-            self.reads += 1
             try:
                 self._members[key] = membership(self.session, ref, login, self.enterprise)
             except GitHubError as exc:
