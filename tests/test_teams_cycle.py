@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from pathlib import Path
 
     from reaper.cycle.orchestrator import CycleOutcome
+    from reaper.simulator import RecordedRequest
     from tests.conftest import FakeClock
 
 TEAM = "acme/copilot-users"
@@ -365,3 +366,31 @@ def test_team_removals_short_of_budget_wait_for_the_next_hour(
         reaper.run()
         assert len([w for w in writes(small) if w[0] == "DELETE"]) == 6
         assert len(removals(reaper)) == 6
+
+
+def test_a_grant_still_live_after_the_removal_needs_a_person(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """GitHub answers 204 but the team's seat stays live: needs a person, nothing saved."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    reaper = reaper_for(sim, clock, tmp_path)
+    assert reaper.run().report.totals.newly_flagged == 1
+    clock.advance(days=8)
+
+    def seat_stays(request: RecordedRequest) -> None:
+        if request.method == "DELETE" and request.path == MEMBERSHIP + "ann":
+            sim.remove_seat("acme", "ann")
+            team_seat(sim, clock, "ann")  # the team's grant, not pending: the removal lied
+
+    sim.after_request = seat_stays
+    try:
+        outcome = reaper.run()
+    finally:
+        sim.after_request = None
+    assert writes(sim) == [("DELETE", MEMBERSHIP + "ann")]
+    assert outcome.report.entries("cancelled") == []
+    (needs,) = outcome.report.entries("needs_person")
+    assert needs.login == "ann"
+    assert "removed from team acme/copilot-users, but its seat grant is still live" in needs.reason
+    assert outcome.report.totals.cancelled == 0
