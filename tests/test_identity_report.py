@@ -112,6 +112,26 @@ def test_the_audit_records_the_source_of_a_cancel_message(
     assert "@corp.com" not in json.dumps(loud, default=str)
 
 
+def test_a_cancel_message_sent_when_the_channel_fails_is_audited_too(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """The channel report fails, the cancel's direct message still goes: audited with its source."""
+    sim.graphql.add_identity("acme", "idle-ian", name_id="ian@corp.com")
+    sim.slack_users_by_email = {"ian@corp.com": "U0IAN"}
+    idle(sim, clock, "idle-ian")
+    reaper = Reaper(sim, clock, tmp_path)
+    reaper.overrides = bot_settings(sim, slack_dm=True)
+    assert reaper.run().ok
+    clock.advance(days=15)
+    sim.inject(Fault(path=r"chat\.postMessage$", status=200, body={"ok": False, "error": "x"}))
+    outcome = reaper.run()
+    assert not outcome.delivered
+    assert reaper.cancel_requests() == [["idle-ian"]]
+    [told] = audit(reaper, "slack.dm_sent")
+    assert (told.org, told.login) == ("acme", "idle-ian")
+    assert "address: saml" in told.reason
+
+
 def test_the_channel_report_counts_each_reason(
     sim: Simulator, clock: FakeClock, tmp_path: Path
 ) -> None:

@@ -82,6 +82,8 @@ def deliver(
             error=str(exc),
             report=render_text(report),
         )
+        if memory is not None and not report.dry_run:  # the cancel notes went out regardless
+            error = audit_told(report, notifier, memory) or error
         return CycleOutcome(report, delivered=False, delivery_error=str(exc), error=error)
     log.info("report.delivered", target=notifier.target, named=len(named))
     if memory is not None and not report.dry_run:

@@ -119,6 +119,7 @@ class BotNotifier:
                 except SlackDeliveryError:
                     if dms:  # a cancel happened whatever the channel: its owner is still told
                         messenger.send(plan.only("cancelled"), self._channel)
+                        self.told = messenger.told  # audited all the same (cycle.deliver)
                     raise
             else:
                 log.info("report.skipped", target=self.target, reason="nothing new")
