@@ -59,9 +59,7 @@ def cancel_due(
         canceller.reclaim = teams.settings.keys
     chosen = canceller.select(plan)
     if teams is not None:
-        chosen = fit_team_budget(
-            chosen, plan, canceller.github, canceller.reserve, teams.settings.keys
-        )
+        chosen = fit_team_budget(chosen, plan, canceller.github, canceller.reserve, teams)
     if not chosen:
         return
     checked = canceller.recheck(chosen, plan, now)

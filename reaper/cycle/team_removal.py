@@ -232,7 +232,11 @@ def _report_problems(d: Decision, results: TeamResults, report: OrgReport) -> bo
 
 
 def fit_team_budget(
-    chosen: list[Decision], plan: Plan, github: GitHubClient, reserve: int, reclaim: frozenset[str]
+    chosen: list[Decision],
+    plan: Plan,
+    github: GitHubClient,
+    reserve: int,
+    teams: TeamVetter,
 ) -> list[Decision]:
     """Of the persons the cancels' budget took, those whose team requests fit too.
 
@@ -257,10 +261,11 @@ def fit_team_budget(
     left = remaining - reserve - budget.SAFETY - budget.cost(due, pages)
     per_team: dict[str, int] = {}
     for taken, d in enumerate(chosen):
-        for key in team_grants(d.person, reclaim):
+        for key in team_grants(d.person, teams.settings.keys):
             per_team[key] = per_team.get(key, 0) + 1
         spent = sum(
-            _team_cost(key, n, pages.get(team_scope(key, None), n)) for key, n in per_team.items()
+            _team_cost(key, n, pages.get(team_scope(key, teams.enterprise), n))
+            for key, n in per_team.items()
         )
         if spent > left:
             _hold(chosen[taken:], plan, remaining)
