@@ -5,8 +5,9 @@ Run from a checkout with the project's venv, one command each::
     .venv/bin/python scripts/bench_scan.py --seats 100000 --latency 0.1 --runs 3
     .venv/bin/python scripts/bench_scan.py --seats 1000 --latency 0.1 --runs 3
 
-The simulator (with ``--latency`` seconds added to every GitHub request) runs in its own
-process, started before anything heavy is imported here; the reaper runs as
+The simulator (answering every GitHub request ``--latency`` seconds after it came in, its
+own work included, as GitHub's is in a real round trip) runs in its own process, started
+before anything heavy is imported here; the reaper runs as
 ``python -m reaper once`` in a child process, dry run, on a state store already at the
 newest schema (as a deployment's is: the first start also migrates, which loads alembic).
 The driver itself stays small because Linux counts the parent's pages at ``fork`` in the
@@ -31,7 +32,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -39,29 +39,8 @@ if TYPE_CHECKING:
     from multiprocessing.connection import Connection
 
 FIGURES = ("requests", "seconds", "floor_seconds", "ratio", "peak_rss_mb")
-FIGURES += ("start_seconds", "between_seconds", "tail_seconds", "ratio_with_simulator")
+FIGURES += ("start_seconds", "between_seconds", "tail_seconds")
 TOKEN = "ghp_bench_not_a_secret"  # noqa: S105  (the simulator's made-up token)
-
-
-def simulator_seconds(sim: Any, path: str, times: int = 5) -> float:
-    """The simulator's own time to answer one page (the median of ``times``, no latency).
-
-    Part of every request's round trip but not the reaper's: on a real GitHub it is the
-    server's time, which the latency figure stands for.
-    """
-    latency, sim.latency = sim.latency, 0.0
-    took = []
-    for _ in range(times):
-        asked = urllib.request.Request(  # noqa: S310  (the simulator on loopback)
-            f"{sim.github_url}{path}", headers={"Authorization": f"Bearer {TOKEN}"}
-        )
-        started = time.monotonic()
-        with urllib.request.urlopen(asked) as answer:  # noqa: S310
-            answer.read()
-        took.append(time.monotonic() - started)
-    sim.latency = latency
-    sim.reset_records()
-    return statistics.median(took)
 
 
 def login(n: int) -> str:
@@ -93,11 +72,7 @@ def serve(seats: int, latency: float, conn: Connection) -> None:
             record["assignee"]["id"] = 10_000_000 + n
             sim.add_raw_seat("acme", record)
         sim.latency = latency
-        pages = (seats + 99) // 100
-        own = simulator_seconds(
-            sim, f"/orgs/acme/copilot/billing/seats?per_page=100&page={pages // 2 + 1}"
-        )
-        conn.send((sim.github_url, sim.slack_webhook_url, own))
+        conn.send((sim.github_url, sim.slack_webhook_url))
         while (order := conn.recv()) != "stop":
             if order == "reset":
                 sim.reset_records()
@@ -172,18 +147,13 @@ def main() -> int:
         target=serve, args=(args.seats, args.latency, child), daemon=True
     )
     server.start()
-    github_url, webhook, own = parent.recv()
+    github_url, webhook = parent.recv()
     urls = (github_url, webhook)
     runs: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         migrate(f"sqlite:///{Path(tmp) / 'state.db'}")
         for _ in range(args.runs):
             figures = run_once(parent, urls, args.latency, args.command.split(), tmp)
-            # The simulator's own time per page (not the reaper's), and the ratio to the
-            # floor of requests x (latency + that): what is left above it is the reaper's.
-            figures["simulator_ms_per_request"] = round(own * 1000, 1)
-            with_sim = figures["requests"] * (args.latency + own)
-            figures["ratio_with_simulator"] = round(figures["seconds"] / with_sim, 3)
             figures["seats"] = args.seats
             print(json.dumps(figures), flush=True)  # noqa: T201  (the benchmark's output)
             runs.append(figures)

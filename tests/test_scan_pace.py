@@ -3,24 +3,29 @@
 from __future__ import annotations
 
 import threading
+import time
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from reaper.errors import BadResponseError, GitHubUnavailableError
 from reaper.github import GitHubClient, scan_org
+from reaper.github.bounded import fetch
+from reaper.github.prefetch import ReadAhead
 from reaper.simulator import Fault
 from tests.conftest import GITHUB_TOKEN
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
 
     from reaper.simulator import Simulator
     from reaper.simulator.server import RecordedRequest
     from tests.conftest import FakeClock
 
 SEATS = "/orgs/acme/copilot/billing/seats"
+_AUTH = {"Authorization": f"Bearer {GITHUB_TOKEN}"}
 BOUND = 10.0  # seconds: a bound on a wait that should end at once, never a measured time
 
 
@@ -255,3 +260,49 @@ def test_one_helper_thread_serves_every_page_of_a_read(
     assert [len(page.seats) for page in reading] == [10]
     assert not reading_ahead()
     assert wire.most_in_flight == 1
+
+
+def test_handing_a_call_over_returns_once_its_request_is_on_the_wire() -> None:
+    """``send`` waits for the call's ``on_wire``, not merely for the call to begin."""
+    begun, release, wired = threading.Event(), threading.Event(), []
+
+    def call(*, on_wire: Callable[[], None]) -> str:
+        begun.set()
+        release.wait(BOUND)  # the request is still being put together
+        wired.append(True)
+        on_wire()
+        return "answer"
+
+    with ReadAhead[str]() as ahead:
+        threading.Thread(target=lambda: begun.wait(BOUND) and release.set()).start()
+        ahead.send(call)
+        assert wired == [True]  # send returned after on_wire, not when the call began
+        assert ahead.take() == "answer"
+
+
+def test_a_call_that_fails_before_sending_frees_its_sender() -> None:
+    """A call that raises without a request on the wire: ``send`` returns, ``take`` raises."""
+
+    def call(*, on_wire: Callable[[], None]) -> str:
+        del on_wire
+        raise GitHubUnavailableError("refused before anything was sent")
+
+    with ReadAhead[str]() as ahead:
+        ahead.send(call)
+        with pytest.raises(GitHubUnavailableError, match="refused before"):
+            ahead.take()
+
+
+def test_fetch_tells_once_its_request_is_sent(sim: Simulator, clock: FakeClock) -> None:
+    """``fetch(on_wire=...)`` calls it once per request, before the answer is handed back."""
+    seats(sim, clock, 3)
+    told: list[int] = []
+    with httpx.Client(base_url=sim.github_url, headers=_AUTH) as http:
+        answer = fetch(
+            http, "GET", SEATS, deadline=time.monotonic() + BOUND, on_wire=lambda: told.append(1)
+        )
+        assert told == [1]
+        with pytest.raises(httpx.ConnectTimeout):  # the deadline passed: nothing is sent
+            fetch(http, "GET", SEATS, deadline=time.monotonic() - 1, on_wire=lambda: told.append(2))
+    assert answer.status_code == 200
+    assert told == [1]

@@ -13,9 +13,12 @@ import signal
 import socket
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a seat page is about 100 KB; anything this big is wrong
 _DROPPED_HEADERS = frozenset({"content-encoding", "content-length", "transfer-encoding"})
@@ -32,9 +35,12 @@ def fetch(
     *,
     deadline: float,
     max_bytes: int = MAX_BODY_BYTES,
+    on_wire: Callable[[], None] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send one request and read its whole body before ``deadline`` (``time.monotonic``).
+
+    ``on_wire`` is called (in this thread) once the request is sent, before the answer.
 
     Returns a response whose body is already decoded and read. Raises
     ``httpx.TimeoutException`` when the deadline passes in any phase, ``httpx.DecodingError``
@@ -44,6 +50,8 @@ def fetch(
     remaining = deadline - time.monotonic()
     if remaining <= 0:
         raise httpx.ConnectTimeout("the deadline passed before the request was sent")
+    if on_wire is not None:
+        kwargs["extensions"] = {**kwargs.get("extensions", {}), "trace": _tracer(on_wire)}
     with http.stream(method, url, timeout=httpx.Timeout(remaining), **kwargs) as response:
         length = response.headers.get("content-length", "")
         if length.isascii() and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
@@ -65,6 +73,16 @@ def fetch(
     return httpx.Response(
         response.status_code, headers=headers, content=body, request=response.request
     )
+
+
+def _tracer(on_wire: Callable[[], None]) -> Callable[[str, dict[str, Any]], None]:
+    """An httpcore trace hook that calls ``on_wire`` once the request's body is sent."""
+
+    def trace(event: str, _info: dict[str, Any]) -> None:
+        if event.endswith(".send_request_body.complete"):
+            on_wire()
+
+    return trace
 
 
 def _read(response: httpx.Response, deadline: float, max_bytes: int) -> bytes:

@@ -18,39 +18,51 @@ import contextvars
 import queue
 import signal
 import threading
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 if TYPE_CHECKING:
     from collections.abc import Callable
     from types import TracebackType
 
 T = TypeVar("T")
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Call(Protocol[T_co]):
+    """A call handed to the helper: ``on_wire`` is for it to call once its request is sent."""
+
+    def __call__(self, *, on_wire: Callable[[], None]) -> T_co:
+        """Make the call; call ``on_wire`` once the request is on the wire."""
+        ...
 
 
 class Ahead(Generic[T]):
-    """One call handed to the helper thread; ``result`` waits for it and returns or raises."""
+    """One call handed to the helper thread; ``result`` waits for it and returns or raises.
 
-    def __init__(self, call: Callable[[], T]) -> None:
+    The call is given ``on_wire``, to call once its request is sent (``bounded.fetch`` does).
+    """
+
+    def __init__(self, call: Call[T]) -> None:
         self._call = call
         self._context = contextvars.copy_context()
-        self._started = threading.Event()
+        self._sent = threading.Event()
         self._done = threading.Event()
         self._value: T | None = None
         self._error: BaseException | None = None
 
     def run(self) -> None:
         """Make the call (in the helper thread), in the context it was handed over in."""
-        self._started.set()
         try:
-            self._value = self._context.run(self._call)
+            self._value = self._context.run(self._call, on_wire=self._sent.set)
         except BaseException as exc:  # noqa: BLE001  (handed to the caller by result)
             self._error = exc
         finally:
+            self._sent.set()  # a call that ended unsent (a refusal, an error) frees its sender
             self._done.set()
 
-    def started(self) -> None:
-        """Wait until the helper thread has begun the call."""
-        self._started.wait()
+    def sent(self) -> None:
+        """Wait until the call's request is on the wire, or the call has ended."""
+        self._sent.wait()
 
     def result(self) -> T:
         """Wait for the call to end; return its value or raise its exception."""
@@ -110,18 +122,21 @@ class ReadAhead(Generic[T]):
         self._ahead: Ahead[T] | None = None
         self._helper: _Helper | None = None
 
-    def send(self, call: Callable[[], T]) -> None:
-        """Start ``call`` in the helper thread; the previous call must have been taken."""
+    def send(self, call: Call[T]) -> None:
+        """Start ``call(on_wire=...)`` in the helper thread; the previous call must have been taken.
+
+        Returns once the call's request is on the wire (it calls ``on_wire``) or it ended.
+        """
         if self._ahead is not None:
             raise RuntimeError("a call is already on its way: take it first")
         if self._helper is None:
             self._helper = _Helper()
         self._ahead = Ahead(call)
         self._helper.hand(self._ahead)
-        # Let the helper run until its request is on the wire: otherwise it waits for the
-        # GIL while the caller parses the last page (up to the 5 ms switch interval a page;
-        # issue 21). Waiting releases the GIL; the helper holds it until the socket write.
-        self._ahead.started()
+        # Let the helper alone until its request is on the wire: otherwise it competes for
+        # the GIL with the caller parsing the last page and the request leaves late (the
+        # switch interval is 5 ms; issue 21). Waiting here releases the GIL to the helper.
+        self._ahead.sent()
 
     def take(self) -> T:
         """Wait for the call on its way and return what it gave (or raise what it raised)."""

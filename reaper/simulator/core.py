@@ -20,7 +20,6 @@ from reaper.simulator.socket_mode import SocketModeServer
 if TYPE_CHECKING:
     from collections.abc import Callable
     from datetime import date
-    from types import TracebackType
 
 
 SIM_GITHUB_TOKEN = "ghp_sim"
@@ -45,9 +44,10 @@ class Simulator(SlackSide):
     ``clock`` returns the simulated "now" as an aware UTC datetime; it dates cancellations
     (``pending_cancellation_date``), new seats, Slack message timestamps and rate-limit resets.
 
-    ``latency`` (also settable later as ``sim.latency``) is how many real seconds the GitHub
-    side waits before answering each request, faults included: a stand-in for the round trip
-    to GitHub in benchmarks. Requests wait in parallel, holding no lock; Slack is not delayed.
+    ``latency`` (also settable later as ``sim.latency``) is how many real seconds after a
+    GitHub request came in its answer goes out, faults included: a stand-in for the round
+    trip to GitHub in benchmarks, which holds GitHub's own work as this holds the
+    simulator's. Requests wait in parallel, holding no lock; Slack is not delayed.
 
     Seats live in a scope: an org's login, or ``"enterprise:<slug>"`` for grants made at an
     enterprise (``reaper.core.domain.enterprise_scope``). Every seat method takes either.
@@ -116,12 +116,7 @@ class Simulator(SlackSide):
         self.start()
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *_exc: object) -> None:
         self.stop()
 
     # -- addresses ---------------------------------------------------------------------------
@@ -282,8 +277,13 @@ class Simulator(SlackSide):
     def _dispatch(self, request: RecordedRequest) -> Response | None:
         with self._requests_lock:
             self._requests.append(request)
+        response = self._route(request)
         if self.latency > 0 and not request.path.startswith("/slack/"):
-            time.sleep(self.latency)  # the simulated round trip; no lock is held here
+            # Due a round trip after it came in, own work included (as GitHub's); no lock held.
+            time.sleep(max(request.received_at + self.latency - time.monotonic(), 0.0))
+        return response
+
+    def _route(self, request: RecordedRequest) -> Response | None:
         if self.before_request is not None and self.before_request(request):
             return None  # the hook asked to hang up without handling the request
         fault = self._faults.take(request.method, request.path)

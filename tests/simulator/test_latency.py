@@ -1,19 +1,24 @@
-"""Simulated latency: the GitHub side waits before each answer, without blocking other requests."""
+"""Simulated latency: each GitHub answer goes out a round trip after its request came in."""
 
 from __future__ import annotations
 
 import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
+from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 import httpx
 
-from reaper.simulator import Simulator
+from reaper.simulator import Simulator, core
 
 from .support import TOKEN
 
 if TYPE_CHECKING:
+    import pytest
+
+    from reaper.simulator.server import RecordedRequest
+
     from .support import FakeClock
 
 SEATS = "/orgs/acme/copilot/billing/seats"
@@ -66,3 +71,25 @@ def test_waiting_requests_do_not_block_each_other(clock: FakeClock):
         elapsed = time.monotonic() - started
     assert statuses == [200] * 4
     assert 1.0 <= elapsed < 3.5
+
+
+def test_the_simulators_own_work_is_part_of_the_latency(
+    clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+):
+    """A request whose handling took 0.2 s of a 0.5 s latency waits only what is left of it."""
+    asked: list[float] = []
+    monkeypatch.setattr(core, "time", SimpleNamespace(monotonic=time.monotonic, sleep=asked.append))
+    with (
+        Simulator(token=TOKEN, clock=clock, latency=0.5) as sim,
+        httpx.Client(base_url=sim.github_url, headers=HEADERS, timeout=10) as client,
+    ):
+        sim.add_org("acme")
+
+        def work(_request: RecordedRequest) -> bool:
+            time.sleep(0.2)  # the simulator's own work, in real time
+            return False
+
+        sim.before_request = work
+        assert client.get(SEATS).status_code == 200
+    assert len(asked) == 1
+    assert 0.0 <= asked[0] <= 0.3  # the round trip counts from arrival, the work within it
