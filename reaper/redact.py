@@ -27,8 +27,15 @@ REDACTED = "***"
 SNIPPET_LIMIT = 200
 _MIN_URL_PART = 8  # the path of a secret URL is itself a secret when at least this long
 
-# (pattern, replacement): the replacement keeps the harmless context around the credential.
-_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
+_CREDENTIAL_PARAMS = (
+    "access_token|token|client_secret|password|api_key|apikey|key|sig|signature|"
+    "x-amz-signature|x-amz-credential|x-amz-security-token"
+)
+
+# (pattern, replacement, clue): the replacement keeps the harmless context around the
+# credential; the clue is found in every text the pattern matches (never the other way
+# round), so a text with no clue at all skips the patterns (issue 21: most texts have none).
+_PATTERNS: tuple[tuple[re.Pattern[str], str, str], ...] = (
     # A private key in PEM (a GitHub App's), whole or from its first line on.
     (
         re.compile(
@@ -36,21 +43,23 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             re.DOTALL,
         ),
         REDACTED,
+        "-----BEGIN ",
     ),
     # A JSON web token (a GitHub App's JWT): base64url header, payload and signature.
-    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), REDACTED),
+    (re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]*"), REDACTED, "eyJ"),
     # GitHub: classic and OAuth, user-to-server, server-to-server and refresh tokens; an
     # installation token's new long form holds dots, dashes and underscores too.
-    (re.compile(r"\bgh[pousr]_[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)*"), REDACTED),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]+)*"), REDACTED, "gh[pousr]_"),
     # GitHub fine-grained personal access tokens.
-    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{8,}"), REDACTED),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{8,}"), REDACTED, "github_pat_"),
     # Slack bot, user, app-level, configuration and refresh tokens.
-    (re.compile(r"\bxox[abposre]-[A-Za-z0-9][A-Za-z0-9-]*"), REDACTED),
-    (re.compile(r"\bxapp-[A-Za-z0-9][A-Za-z0-9-]*"), REDACTED),
+    (re.compile(r"\bxox[abposre]-[A-Za-z0-9][A-Za-z0-9-]*"), REDACTED, "xox[abposre]-"),
+    (re.compile(r"\bxapp-[A-Za-z0-9][A-Za-z0-9-]*"), REDACTED, "xapp-"),
     # Slack incoming webhooks (and workflow triggers): the path is the credential.
     (
         re.compile(r"(hooks\.slack(?:-gov)?\.com/(?:services|workflows|triggers)/)[\w/-]+"),
         r"\g<1>" + REDACTED,
+        r"hooks\.slack",
     ),
     # Authorization headers, whatever the scheme, quoted or not, in text or in JSON.
     (
@@ -59,24 +68,24 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
             r"(?:bearer|token|basic|digest|bot)\s+)[^\s\"'\\,;}\]]+"
         ),
         r"\g<1>" + REDACTED,
+        "(?i:authorization)",
     ),
     # A bearer credential anywhere (the word is rare outside an Authorization header).
-    (re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"), r"\g<1>" + REDACTED),
+    (re.compile(r"(?i)(\bbearer\s+)[A-Za-z0-9._~+/=-]+"), r"\g<1>" + REDACTED, "(?i:bearer)"),
     # A password in a URL: scheme://user:password@host.
     (
         re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@\"'\\]*:)[^\s/@\"'\\]+@"),
         r"\g<1>" + REDACTED + "@",
+        "://",
     ),
     # Secret query parameters.
     (
-        re.compile(
-            r"(?i)([?&](?:access_token|token|client_secret|password|api_key|apikey|key|sig|"
-            r"signature|x-amz-signature|x-amz-credential|x-amz-security-token)=)"
-            r"[^&\s\"'#]+"
-        ),
+        re.compile(rf"(?i)([?&](?:{_CREDENTIAL_PARAMS})=)[^&\s\"'#]+"),
         r"\g<1>" + REDACTED,
+        rf"(?i:[?&](?:{_CREDENTIAL_PARAMS})=)",
     ),
 )
+_CLUES = re.compile("|".join(clue for _, _, clue in _PATTERNS))
 
 _lock = threading.Lock()
 _known: tuple[str, ...] = ()
@@ -112,7 +121,9 @@ def scrub(text: str) -> str:
     known = _known_pattern
     if known is not None:
         text = known.sub(REDACTED, text)
-    for pattern, replacement in _PATTERNS:
+    if _CLUES.search(text) is None:
+        return text
+    for pattern, replacement, _ in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
 

@@ -105,6 +105,11 @@ def logged() -> Iterator[io.StringIO]:
         ("sent Bearer abc.def back", "sent Bearer *** back"),
         ("postgresql://reaper:hunter2@db/reaper", "postgresql://reaper:***@db/reaper"),
         ("GET /x?access_token=abc123&page=2", "GET /x?access_token=***&page=2"),
+        (
+            "key -----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY----- end",
+            "key *** end",
+        ),
+        ("jwt eyJhbGciOiJSUzI1NiJ9.eyJpc3MiOiIxMjMifQ.c2ln end", "jwt *** end"),
     ],
 )
 def test_scrub_replaces_every_token_pattern(text: str, expected: str) -> None:
