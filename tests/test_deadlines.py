@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import threading
 import time
+import warnings
 from typing import TYPE_CHECKING
 
+import httpx
 import pytest
 
 from reaper.errors import (
@@ -14,6 +18,7 @@ from reaper.errors import (
     SlackDeliveryError,
 )
 from reaper.github import GitHubClient
+from reaper.github.bounded import fetch
 from reaper.simulator import Fault
 from reaper.slack.transport import post_message, send_webhook, web_client, webhook_client
 from tests.conftest import GITHUB_TOKEN, SLACK_BOT_TOKEN
@@ -26,6 +31,12 @@ if TYPE_CHECKING:
 SEATS = r"/copilot/billing/seats$"
 PAGE = {"total_seats": 0, "seats": [], "padding": "x" * 40}  # ~80 bytes: 4 s when dripped
 DRIP = 0.05  # each byte comes well within any per-read timeout
+AUTH = {"Authorization": f"Bearer {GITHUB_TOKEN}"}
+BOUND = 10.0  # seconds: a bound on a wait that should end at once, never a measured time
+# A slow answer: "[0]" a byte every 0.95 s. Each byte beats a read timeout of a second, so
+# only the watchdog cuts it at a one-second deadline; the next byte would come at 1.9 s.
+SLOW = Fault(path=SEATS, status=200, body=[0], drip_seconds=0.95)
+IN_TIME = 1.6  # seconds: cut by the watchdog (1.0 s), not when the next byte came (1.9 s)
 
 
 @pytest.fixture
@@ -165,3 +176,58 @@ def test_slack_answers_within_the_deadline_are_used(sim: Simulator) -> None:
     assert channel
     send_webhook(webhook_client(sim.slack_webhook_url, timeout=5), {"text": "hi"})
     assert len(sim.slack_messages) == 2
+
+
+def _slow_fetch(sim: Simulator, seconds: float) -> float | None:
+    """Fetch a page with ``seconds`` to go: how long until it was cut, or ``None`` if read."""
+    started = time.monotonic()
+    with httpx.Client(base_url=sim.github_url, headers=AUTH) as http:
+        try:
+            fetch(http, "GET", "/orgs/acme/copilot/billing/seats", deadline=started + seconds)
+        except httpx.ReadTimeout:
+            return time.monotonic() - started
+    return None
+
+
+def _watchdogs() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "reaper-github-deadline"]
+
+
+def test_one_watchdog_thread_serves_every_exchange(sim: Simulator) -> None:
+    """Twenty answers and two slow ones later, one watchdog thread is all there is."""
+    for _ in range(20):
+        assert _slow_fetch(sim, 5.0) is None
+    sim.inject(SLOW)
+    sim.inject(SLOW)
+    cuts = [_slow_fetch(sim, 1.0) for _ in range(2)]
+    assert all(cut is not None and cut < IN_TIME for cut in cuts), cuts
+    assert len(_watchdogs()) == 1
+
+
+def test_an_earlier_deadline_is_cut_while_a_later_one_waits(sim: Simulator) -> None:
+    """Two slow answers at once: the one due first is cut at its time, though watched second."""
+    sim.inject(SLOW)
+    sim.inject(SLOW)
+    cut: dict[str, float | None] = {}
+    thread = threading.Thread(target=lambda: cut.update(later=_slow_fetch(sim, 2.5)))
+    thread.start()
+    time.sleep(0.2)  # the later deadline is watched first
+    cut["earlier"] = _slow_fetch(sim, 1.0)
+    thread.join(BOUND)
+    assert cut["earlier"] is not None
+    assert cut["earlier"] < IN_TIME
+    assert cut["later"] is None  # its last byte came at 1.9 s, before its deadline
+
+
+def test_a_forked_child_has_its_own_watchdog(sim: Simulator) -> None:
+    """After a fork, the child's slow answer is still cut in time: its watchdog starts anew."""
+    assert _slow_fetch(sim, 5.0) is None  # the parent's watchdog thread is running
+    sim.inject(SLOW)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # forking a threaded process
+        child = os.fork()
+    if child == 0:
+        took = _slow_fetch(sim, 1.0)
+        os._exit(0 if took is not None and took < IN_TIME else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0

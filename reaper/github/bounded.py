@@ -2,17 +2,23 @@
 
 httpx's timeouts apply to each phase and each read, so a server that sends one byte at a
 time never trips them. ``fetch`` gives every phase only the time left until an overall
-deadline, checks the deadline between body chunks, and arms a watchdog that shuts the socket
-down when the deadline passes, so even a read that is blocked returns at once.
+deadline, checks the deadline between body chunks, and has the watchdog shut the socket
+down when the deadline passes, so even a read that is blocked returns at once. One watchdog
+thread serves every exchange of the process: a thread per exchange cost about a quarter of
+a millisecond each, paid between one page and the next request (issue 21).
 """
 
 from __future__ import annotations
 
 import contextlib
+import heapq
+import itertools
+import os
 import signal
 import socket
 import threading
 import time
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import httpx
@@ -56,7 +62,7 @@ def fetch(
         length = response.headers.get("content-length", "")
         if length.isascii() and length.isdigit() and len(length) < 20 and int(length) > max_bytes:
             raise BodyTooLargeError(f"{length} bytes announced")
-        cancel = _watchdog(response, deadline)
+        stop_watching = _watch(response, deadline)
         try:
             body = _read(response, deadline, max_bytes)
         except httpx.TransportError:
@@ -64,7 +70,7 @@ def fetch(
                 raise httpx.ReadTimeout("the answer took longer than the deadline") from None
             raise
         finally:
-            cancel.set()
+            stop_watching()
     headers = [
         (name, value)
         for name, value in response.headers.multi_items()
@@ -98,23 +104,72 @@ def _read(response: httpx.Response, deadline: float, max_bytes: int) -> bytes:
     return b"".join(chunks)
 
 
-def _watchdog(response: httpx.Response, deadline: float) -> threading.Event:
-    """Shut the connection's socket down at ``deadline`` unless the returned event is set first.
+def _watch(response: httpx.Response, deadline: float) -> Callable[[], None]:
+    """Have the watchdog cut the answer's connection at ``deadline``; call the result to stop.
 
-    Shutting the socket down unblocks a read that waits, from this other thread.
+    Shutting the socket down unblocks a read that waits, from the watchdog's thread.
     """
-    cancel = threading.Event()
     stream = response.extensions.get("network_stream")
     sock = stream.get_extra_info("socket") if stream is not None else None
     if not isinstance(sock, socket.socket):
-        return cancel  # no socket to cut (e.g. a test transport): the chunk checks still apply
+        return _nothing  # no socket to cut (e.g. a test transport): the chunk checks still apply
+    return _WATCHDOG.watch(sock, deadline)
 
-    def watch() -> None:
+
+def _nothing() -> None:
+    """Stop watching nothing."""
+
+
+class _Watchdog:
+    """One thread that shuts each watched socket down once its deadline passes."""
+
+    def __init__(self) -> None:
+        self._reset()
+        os.register_at_fork(after_in_child=self._reset)  # the thread does not outlive a fork
+
+    def _reset(self) -> None:
+        self._changed = threading.Condition()
+        self._due: list[tuple[float, int]] = []  # (deadline, ticket), earliest first (a heap)
+        self._watched: dict[int, socket.socket] = {}  # by ticket, until stopped or cut
+        self._tickets = itertools.count()
+        self._thread: threading.Thread | None = None
+
+    def watch(self, sock: socket.socket, deadline: float) -> Callable[[], None]:
+        """Cut ``sock`` at ``deadline`` (``time.monotonic``) unless the result is called first."""
+        with self._changed:
+            ticket = next(self._tickets)
+            self._watched[ticket] = sock
+            heapq.heappush(self._due, (deadline, ticket))
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._serve, name="reaper-github-deadline", daemon=True
+                )
+                self._thread.start()
+            elif self._due[0][1] == ticket:
+                self._changed.notify()  # an earlier deadline than the one waited for
+        return partial(self._stop, ticket)
+
+    def _stop(self, ticket: int) -> None:
+        with self._changed:
+            self._watched.pop(ticket, None)
+
+    def _serve(self) -> None:
         # Stop signals belong to the main thread, which may be waiting in a read right now.
         signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT})
-        if not cancel.wait(max(deadline - time.monotonic(), 0.0)):
-            with contextlib.suppress(OSError):  # already closed
-                sock.shutdown(socket.SHUT_RDWR)
+        with self._changed:
+            while True:
+                while self._due and self._due[0][1] not in self._watched:
+                    heapq.heappop(self._due)  # that exchange ended in time
+                if not self._due:
+                    self._changed.wait()
+                    continue
+                deadline, ticket = self._due[0]
+                if (left := deadline - time.monotonic()) > 0:
+                    self._changed.wait(left)
+                    continue
+                heapq.heappop(self._due)
+                with contextlib.suppress(OSError):  # already closed
+                    self._watched.pop(ticket).shutdown(socket.SHUT_RDWR)
 
-    threading.Thread(target=watch, name="reaper-github-deadline", daemon=True).start()
-    return cancel
+
+_WATCHDOG = _Watchdog()
