@@ -1,7 +1,5 @@
 """``python -m reaper``."""
 
-import sys
+from reaper.cli import entry
 
-from reaper.cli import main
-
-sys.exit(main())
+entry()

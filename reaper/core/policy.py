@@ -37,6 +37,8 @@ class Policy:
         """Say why a person is exempt (their login, or a team granting them), or ``None``."""
         if person.login.casefold() in self.exempt_users:
             return "exempt user"
+        if not self.exempt_teams:
+            return None
         for team in person.teams:
             if team.casefold() in self.exempt_teams:
                 return f"exempt team {team}"
@@ -52,7 +54,7 @@ class Policy:
 
     def reference_at(self, person: Person) -> datetime:
         """When the person was last known in use, across every grant: idle only if all are."""
-        return max(self.used_at(g) for g in person.grants)
+        return max(map(self.used_at, person.grants))
 
     def due_at(self, flag: Flag) -> datetime | None:
         """When a flagged seat may be cancelled: never before the promised date.
@@ -99,9 +101,9 @@ def decide_person(
     person with no grant that can be removed per user needs a person. ``waiting`` says why
     the cycle does not see every grant of the person: then nothing about them changes.
     """
-    reference = policy.reference_at(person)
-    idle = idle_days(reference, now)
     seat = max(person.grants, key=policy.used_at)
+    reference = policy.used_at(seat)  # policy.reference_at(person), without a second pass
+    idle = idle_days(reference, now)
 
     def decision(action: Action, reason: str, due_at: datetime | None = None) -> Decision:
         org = person.home

@@ -7,7 +7,6 @@ cancelled, reactivated, needing a person, waiting. Nothing here reads or writes 
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action
@@ -47,7 +46,7 @@ def list_decisions(
             d.action is Action.IN_GRACE and d.flag is not None and d.flag.warned_at is None
         ):
             due = d.due_at or clock() + policy.grace_days * DAY
-            result.flagged.append(replace(Entry.of(d), due_at=due))
+            result.flagged.append(Entry.of(d, due_at=due))
         elif d.action is Action.IN_GRACE:
             result.in_grace.append(Entry.of(d))
         elif d.action is Action.CANCEL:

@@ -63,8 +63,13 @@ class Entry:
     holds: tuple[Hold, ...] = ()  # needs a person: each team holding them, and why
 
     @classmethod
-    def of(cls, decision: Decision, reason: str | None = None) -> Self:
-        """Describe the person of a decision: their latest use, and every grant they hold."""
+    def of(
+        cls, decision: Decision, reason: str | None = None, due_at: datetime | None = None
+    ) -> Self:
+        """Describe the person of a decision: their latest use, and every grant they hold.
+
+        ``reason`` and ``due_at``, when given, stand instead of the decision's.
+        """
         seat, person = decision.seat, decision.person
         grants = person.grants if person else (seat,) if seat else ()
         used = [g.last_activity_at for g in grants if g.last_activity_at is not None]
@@ -75,7 +80,7 @@ class Entry:
             reason=reason or decision.reason,
             last_activity_at=max(used, default=None),
             idle_days=decision.idle_days,
-            due_at=decision.due_at,
+            due_at=due_at or decision.due_at,
             team=seat.assigning_team if seat else None,
             editor=seat.last_activity_editor if seat else None,
             plan_type=("enterprise" if "enterprise" in plans else plans[0]) if plans else None,

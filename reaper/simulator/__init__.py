@@ -13,7 +13,8 @@ Everything listens on 127.0.0.1 only::
         assert sim.slack_messages
 
 ``Simulator(latency=0.1)`` (or ``sim.latency = 0.1``) sends every GitHub answer 0.1 s after
-its request came in, for benchmarks; ``RecordedRequest.received_at`` tells when each request arrived.
+its request came in, for benchmarks; ``RecordedRequest.received_at`` tells when each request
+arrived.
 
 The GitHub responses follow GitHub's published OpenAPI description (npm ``@octokit/openapi``
 23.0.2, ``generated/ghec.json``); ``tests/data/github-copilot-openapi.json`` holds the seat

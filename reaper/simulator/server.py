@@ -27,7 +27,7 @@ class RecordedRequest:
     ``query`` maps each query parameter to all its values, in order (``parse_qs`` with blank
     values kept). ``headers`` has lower-cased names; repeated headers are joined with ``", "``.
     ``json`` is the parsed body when the body is valid JSON, else ``None``. ``received_at`` is
-    ``time.monotonic()`` when the request was read, before any simulated latency.
+    ``time.monotonic()`` when its first line came in, before any simulated latency.
     ``answered`` is set once the answer was written (or the connection hung up on).
     """
 
@@ -133,13 +133,20 @@ class _Handler(BaseHTTPRequestHandler):
 
     protocol_version = "HTTP/1.1"  # keep-alive, as clients expect from real APIs
     timeout = _IDLE_TIMEOUT
-    disable_nagle_algorithm = True  # headers and body go out in separate writes: no 40 ms stalls
+    disable_nagle_algorithm = True  # a dripped body goes out byte by byte: no 40 ms stalls
+    wbufsize = 1 << 18  # an answer's headers and body leave in one write (flushed after each)
+    _arrived = 0.0
     server: _Server
     server_version = "reaper-simulator"
     sys_version = ""
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
         """Keep test output quiet: requests are in ``Simulator.requests`` instead."""
+
+    def parse_request(self) -> bool:
+        """Note when the request line came in, then parse the request as usual."""
+        self._arrived = time.monotonic()
+        return super().parse_request()
 
     def _read_body(self) -> bytes:
         if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
@@ -175,7 +182,7 @@ class _Handler(BaseHTTPRequestHandler):
             json=parsed,
             base_url=self.server.base_url,
             query_string=parts.query,
-            received_at=time.monotonic(),
+            received_at=self._arrived,
         )
 
     def _serve(self) -> None:
