@@ -18,20 +18,26 @@ def due(login: str, action: Action = Action.CANCEL) -> Decision:
     return Decision("acme", login, action, "idle 40 days, grace period over", None, flag)
 
 
+RECENT_FROM = date(2026, 5, 10)  # now less REAPER_INACTIVE_DAYS
+
+
 @pytest.mark.parametrize(
     ("report_day", "is_due", "action"),
     [
-        (date(2026, 5, 2), True, Action.UNFLAG),  # later than the seat record: kept
+        (date(2026, 5, 12), True, Action.UNFLAG),  # later than the seat record, recent: kept
+        (date(2026, 5, 10), True, Action.UNFLAG),  # recent by a day's margin: kept
+        (date(2026, 5, 9), True, Action.CANCEL),  # later, but idle past the threshold anyway
         (date(2026, 5, 1), True, Action.CANCEL),  # the same day: no new use
         (date(2026, 4, 20), True, Action.CANCEL),  # earlier: no new use
         (None, True, Action.CANCEL),  # not in the report
-        (date(2026, 5, 9), False, Action.CANCEL),  # not among the due persons asked about
+        (date(2026, 5, 12), False, Action.CANCEL),  # not among the due persons asked about
     ],
 )
 def test_overrule_table(report_day: date | None, is_due: bool, action: Action) -> None:
-    """Only a due person active in the report after their flag's activity is overruled."""
+    """Only a due person the report shows active after their flag's activity, recently, is kept."""
     latest = {"ida": report_day} if report_day else {}
-    decisions, found = overrule([due("Ida")], latest, {"ida"} if is_due else set())
+    due_keys = {"ida"} if is_due else set()
+    decisions, found = overrule([due("Ida")], latest, due_keys, recent_from=RECENT_FROM)
     assert decisions[0].action is action
     assert len(found) == (action is Action.UNFLAG)
     if found:

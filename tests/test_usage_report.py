@@ -102,6 +102,18 @@ def test_a_dry_run_remembers_no_usage_report_exemption(
     assert outcome.report.totals.reactivated == 1
 
 
+def test_use_in_the_report_older_than_the_idle_threshold_keeps_nobody(
+    sim: Simulator, clock: FakeClock, reaper: Reaper
+) -> None:
+    """REAPER_INACTIVE_DAYS=14, use 20 days ago: idle by the report too, so cancelled, not kept."""
+    reaper.overrides["inactive_days"] = 14
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 20 * DAY)  # after the seat's 53 days
+    outcome = reaper.run()
+    assert reaper.cancel_requests() == [["idle-ida"]]
+    assert "records disagree" not in text(outcome)
+    assert outcome.report.totals.reactivated == 0
+
+
 def test_activity_in_the_report_before_the_flag_changes_nothing(
     sim: Simulator, clock: FakeClock, reaper: Reaper
 ) -> None:

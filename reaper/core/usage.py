@@ -1,9 +1,10 @@
 """The usage report's second opinion, and light use: pure rules over dates and day counts.
 
 GitHub's 28-day users report says, per person and day, what they did with Copilot. A due
-person whom it shows active on a day later than the activity their flag was made from used
-Copilot that day, whatever the seat record says (``last_activity_at`` is known to lag): they
-are not cancelled and their flag is dropped as for anyone who comes back. When the report of
+person whom it shows active on a day later than the activity their flag was made from, and
+within ``REAPER_INACTIVE_DAYS`` of now, used Copilot that day, whatever the seat record says
+(``last_activity_at`` is known to lag): they are not cancelled and their flag is dropped as
+for anyone who comes back. When the report of
 a scope cannot be read and ``REAPER_USAGE_REPORT=require``, every cancel there is held.
 Light use (active on a few of the 28 days) is only ever listed, never acted on.
 No clock, no I/O: the dates and day counts arrive as arguments.
@@ -47,13 +48,19 @@ class LightUse:
 
 
 def overrule(
-    decisions: Iterable[Decision], latest: Mapping[str, date], due: Collection[str]
+    decisions: Iterable[Decision],
+    latest: Mapping[str, date],
+    due: Collection[str],
+    *,
+    recent_from: date,
 ) -> tuple[list[Decision], list[Disagreement]]:
     """Drop the flag of every due person the report shows active after their flag's activity.
 
     ``latest`` maps case-folded logins to the latest day the report shows them active;
     ``due`` holds the case-folded logins of the due persons (cancelled this run, or waiting
-    for the billing-cycle end).
+    for the billing-cycle end). Only use on ``recent_from`` or later counts (now less
+    ``REAPER_INACTIVE_DAYS``): a person whose latest use in the report is older than that is
+    idle by the report too, and would otherwise be warned and kept again every grace period.
     """
     out: list[Decision] = []
     found: list[Disagreement] = []
@@ -63,7 +70,7 @@ def overrule(
             out.append(d)
             continue
         seat_day = d.flag.reference_at.date()
-        if day <= seat_day:
+        if day <= seat_day or day < recent_from:
             out.append(d)
             continue
         found.append(Disagreement(d.org, d.login, seat_day, day))

@@ -152,7 +152,7 @@ class Cycle:
             time_cancels(
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
             )
-            second_opinion(plan, self.usage, self.github, now)
+            second_opinion(plan, self.usage, self.github, now, self.policy.inactive_days)
             self._check_limits(plan, now)
             self._carry_out(plan, now)
         except ReaperError as exc:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action
+from reaper.core.policy import DAY
 from reaper.core.timing import SAVES
 from reaper.core.usage import HELD, hold, light_use, overrule
 from reaper.errors import GitHubError
@@ -51,10 +52,13 @@ class UsageCheck:
     transport: httpx.BaseTransport | None = None  # downloads' transport (tests only)
 
 
-def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: datetime) -> int:
+def second_opinion(
+    plan: Plan, check: UsageCheck, github: GitHubClient, now: datetime, inactive_days: int
+) -> int:
     """Read the usage reports of the scopes with due persons; return the cancels held.
 
-    Due: cancelled this run, or past their due date and waiting for the cycle end.
+    Due: cancelled this run, or past their due date and waiting for the cycle end. Use the
+    report shows more than ``inactive_days`` ago does not keep anyone.
     """
     if check.mode == "off":
         return 0
@@ -79,7 +83,9 @@ def second_opinion(plan: Plan, check: UsageCheck, github: GitHubClient, now: dat
             problems[scope] = (problem, wanted)
             if check.mode == "require":
                 why.update(dict.fromkeys((w.casefold() for w in wanted), problem))
-    decisions, found = overrule(plan.decisions, latest, {d.login.casefold() for d in due})
+    recent_from = (now - inactive_days * DAY).date()
+    due_keys = {d.login.casefold() for d in due}
+    decisions, found = overrule(plan.decisions, latest, due_keys, recent_from=recent_from)
     decisions, held = hold(decisions, why)
     plan.decisions = decisions
     for one in found:
