@@ -83,7 +83,7 @@ def open_cycle(
             github=github,
             open_store=lambda: SqlStore(settings.state_url),
             notifier=notifier
-            or make_notifier(settings, identify=identify_for(settings, clock, sleep)),
+            or make_notifier(settings, sleep=sleep, identify=identify_for(settings, clock, sleep)),
             policy=settings.policy,
             orgs=list(settings.github_orgs),
             enterprise=settings.github_enterprise,
