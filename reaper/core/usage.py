@@ -4,9 +4,9 @@ GitHub's 28-day users report says, per person and day, what they did with Copilo
 person whom it shows active on a day later than the activity their flag was made from, and
 within ``REAPER_INACTIVE_DAYS`` of now, used Copilot that day, whatever the seat record says
 (``last_activity_at`` is known to lag): they are not cancelled and their flag is dropped as
-for anyone who comes back. When the report of
-a scope cannot be read and ``REAPER_USAGE_REPORT=require``, every cancel there is held.
-Light use (active on a few of the 28 days) is only ever listed, never acted on.
+for anyone who comes back. When the report of a scope cannot be read and
+``REAPER_USAGE_REPORT=require``, every cancel there is held. Light use (active on a few of
+the 28 days) is only ever listed, never acted on.
 No clock, no I/O: the dates and day counts arrive as arguments.
 """
 
