@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from reaper.store import AuditEntry, SqlStore
-from reaper.store.team_reinstates import team_audit
+from reaper.store.teams import team_audit
 from tests.test_cli import env_for, run
 
 if TYPE_CHECKING:

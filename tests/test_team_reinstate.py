@@ -13,7 +13,7 @@ from reaper.core.domain import Flag
 from reaper.simulator import Fault
 from reaper.store import SqlStore
 from reaper.store import teams as team_store
-from reaper.store.team_reinstates import audit_team
+from reaper.store.teams import audit_team
 from tests.test_cli import env_for, run
 
 if TYPE_CHECKING:

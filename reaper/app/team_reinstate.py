@@ -26,7 +26,7 @@ from reaper.github.team_writes import add_member
 from reaper.logs import get_logger
 from reaper.redact import scrub
 from reaper.store import Exemption
-from reaper.store.team_reinstates import team_audit
+from reaper.store.teams import team_audit
 
 if TYPE_CHECKING:
     from collections.abc import Callable

@@ -20,7 +20,7 @@ from reaper.core.domain import scope_label
 from reaper.redact import scrub, scrub_data
 from reaper.report.table import grid
 from reaper.store import SqlStore
-from reaper.store.team_reinstates import audit_team
+from reaper.store.teams import audit_team
 
 if TYPE_CHECKING:
     from typing import TextIO

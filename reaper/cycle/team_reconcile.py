@@ -17,8 +17,7 @@ from reaper.errors import GitHubError
 from reaper.github.teams import membership
 from reaper.logs import get_logger
 from reaper.report import OrgReport
-from reaper.store import AuditEntry
-from reaper.store.teams import NOT_REMOVED, REMOVED
+from reaper.store.teams import NOT_REMOVED, REMOVED, team_audit
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -74,6 +73,6 @@ def _record(
     ledger_store.teams.settle(
         [(removal.team, removal.login, outcome)],
         now,
-        [AuditEntry(now, scope, removal.login, event, f"team {removal.team}: {why}")],
+        [team_audit(now, scope, removal.login, event, team=removal.team, why=why)],
     )
     log.info("team.reconciled", team=removal.team, login=removal.login, outcome=outcome)

@@ -26,8 +26,7 @@ from reaper.cycle.team_confirm import SENT, TeamResults, confirm
 from reaper.errors import GitHubError, GitHubNotFoundError, GitHubUnavailableError, StateStoreError
 from reaper.github.team_writes import TeamSyncManagedError, remove_member, remove_members
 from reaper.logs import get_logger
-from reaper.store import AuditEntry
-from reaper.store.teams import FAILED, NOT_REMOVED, REMOVED, TeamRemoval
+from reaper.store.teams import FAILED, NOT_REMOVED, REMOVED, TeamRemoval, team_audit
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping
@@ -52,12 +51,13 @@ def store_removals(
     """Store an intent per removal before any request; the store's error when that fails."""
     rows = [TeamRemoval(key, login, now) for login, keys in removals.items() for key in keys]
     audit = [
-        AuditEntry(
+        team_audit(
             now,
             team_scope(r.team, vetter.enterprise),
             r.login,
             "team.removal_requested",
-            f"team {r.team}: {reasons.get(r.login, '')}",
+            team=r.team,
+            why=reasons.get(r.login, ""),
         )
         for r in rows
     ]
@@ -180,14 +180,9 @@ def settle_removals(
             continue
         closing.append((key, login, outcome))
         why = detail or reasons.get(login, "")
+        event = events.get(outcome, "team.removal_failed")
         audit.append(
-            AuditEntry(
-                at,
-                team_scope(key, vetter.enterprise),
-                login,
-                events.get(outcome, "team.removal_failed"),
-                f"team {key}: {why}",
-            )
+            team_audit(at, team_scope(key, vetter.enterprise), login, event, team=key, why=why)
         )
     try:
         vetter.ledger.settle(closing, at, audit)

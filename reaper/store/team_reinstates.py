@@ -6,9 +6,7 @@ not reinstated yet) and, once GitHub has put the person back, marks the row rein
 the same transaction as the audit entry, the removal of the person's flags and their
 exemption. The cycle's side (intents, outcomes, ``team_facts``) is ``reaper.store.teams``.
 
-The audit log has no team column: a team row's ``org`` is the team's scope (the org, or
-``enterprise:<slug>``) and its reason begins ``team <org/slug or ent:slug>: ``
-(``team_audit``); ``audit_team`` reads the team back for ``reaper audit``.
+Its audit entries are made by ``reaper.store.teams.team_audit``, as the cycle's are.
 """
 
 from __future__ import annotations
@@ -18,7 +16,6 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from reaper.store.records import AuditEntry
 from reaper.store.schema import team_removals_table
 from reaper.store.teams import REMOVED
 from reaper.store.writes import StepChanges
@@ -31,11 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from reaper.core.domain import Flag
-    from reaper.store.records import Exemption
-
-#: Audit events whose reason names a team.
-TEAM_EVENT_PREFIX = "team."
-_TEAM_PREFIX = "team "
+    from reaper.store.records import AuditEntry, Exemption
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,21 +43,6 @@ class OpenRemoval:
     team: str
     login: str
     requested_at: datetime
-
-
-def team_audit(
-    at: datetime, scope: str, login: str, event: str, *, team: str, why: str
-) -> AuditEntry:
-    """An audit entry about ``team``: ``org`` is its scope, the reason starts with the team."""
-    return AuditEntry(at, scope, login, event, f"{_TEAM_PREFIX}{team}: {why}")
-
-
-def audit_team(entry: AuditEntry) -> str | None:
-    """The team an audit entry is about (``org/slug`` or ``ent:slug``), else ``None``."""
-    if not entry.event.startswith(TEAM_EVENT_PREFIX) or not entry.reason.startswith(_TEAM_PREFIX):
-        return None
-    team, sep, _ = entry.reason[len(_TEAM_PREFIX) :].partition(": ")
-    return team if sep and team else None
 
 
 class TeamReinstates:

@@ -6,6 +6,10 @@ cycle that sent it, or by the next one when the process died in between. ``outco
 ``removed`` (what ``reaper reinstate`` looks for, with ``reinstated_at`` empty), ``not
 removed`` or ``failed``. ``team_facts`` remembers a team GitHub refused a removal from
 because an identity provider manages it (``refusal='idp_managed'``).
+
+The audit log has no team column: a team entry's ``org`` is the team's scope (the org, or
+``enterprise:<slug>``) and its reason begins ``team <org/slug or ent:slug>: ``. Every one is
+made by ``team_audit``; ``audit_team`` reads the team back for ``reaper audit``.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 
 from reaper.store.engine import transaction
+from reaper.store.records import AuditEntry
 from reaper.store.rows import audit_row
 from reaper.store.schema import audit_table, team_facts_table, team_removals_table
 
@@ -25,10 +30,27 @@ if TYPE_CHECKING:
 
     from sqlalchemy.engine import Engine
 
-    from reaper.store.records import AuditEntry
 
 REMOVED, NOT_REMOVED, FAILED = "removed", "not removed", "failed"
 IDP_MANAGED = "idp_managed"
+#: Audit events whose reason names a team.
+TEAM_EVENT_PREFIX = "team."
+_TEAM_PREFIX = "team "
+
+
+def team_audit(
+    at: datetime, scope: str, login: str, event: str, *, team: str, why: str
+) -> AuditEntry:
+    """An audit entry about ``team``: ``org`` is its scope, the reason starts with the team."""
+    return AuditEntry(at, scope, login, event, f"{_TEAM_PREFIX}{team}: {why}")
+
+
+def audit_team(entry: AuditEntry) -> str | None:
+    """The team an audit entry is about (``org/slug`` or ``ent:slug``), else ``None``."""
+    if not entry.event.startswith(TEAM_EVENT_PREFIX) or not entry.reason.startswith(_TEAM_PREFIX):
+        return None
+    team, sep, _ = entry.reason[len(_TEAM_PREFIX) :].partition(": ")
+    return team if sep and team else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from reaper.store import SqlStore
-from reaper.store.team_reinstates import audit_team
-from reaper.store.teams import REMOVED, TeamRemoval
+from reaper.store.teams import REMOVED, TeamRemoval, audit_team
 from tests.harness import idle_seat
 
 from .clicking import ADMIN, Listening, answering_reaper, audit, labels, listen, report
