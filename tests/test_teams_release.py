@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from structlog.testing import capture_logs
+
 from reaper.core.teams import TeamRef
 from reaper.cycle.teams import TeamSettings
 from tests.test_release import release
@@ -26,9 +28,12 @@ def test_release_removes_the_person_from_a_reclaimable_team(
     team_seat(sim, clock, "ann")
     reaper = reaper_for(sim, clock, tmp_path)
     assert reaper.run().ok
-    done, message = release(reaper, "ann", teams=TEAMS)
+    with capture_logs() as logs:
+        done, message = release(reaper, "ann", teams=TEAMS)
     assert done, message
     assert "team acme/copilot-users" in message
+    removed = [(e["team"], e["login"]) for e in logs if e["event"] == "team.member_removed"]
+    assert removed == [(TEAM, "ann")]  # logged as the cycle logs its removals
     assert writes(sim) == [("DELETE", MEMBERSHIP + "ann")]
     assert removals(reaper) == [(TEAM, "ann", "removed")]
     assert reaper.flags() == {}

@@ -95,7 +95,7 @@ def cancel_due(
                 plan=plan,
             )
             if teams is not None and removals:
-                _settle_teams(teams, results, reasons, clock(), confirmed=confirmed, plan=plan)
+                settle_teams(teams, results, reasons, clock(), confirmed=confirmed, plan=plan)
         else:
             for d in confirmed:
                 final[d.login.casefold()] = keep(d, "intent not stored, kept")
@@ -130,7 +130,7 @@ def _store_team_intents(
     return [d for d in confirmed if d.login not in removals], {}
 
 
-def _settle_teams(
+def settle_teams(
     teams: TeamVetter,
     results: TeamResults,
     reasons: dict[str, str],
@@ -139,6 +139,7 @@ def _settle_teams(
     confirmed: list[Decision],
     plan: Plan,
 ) -> None:
+    """Record the removals' outcomes; count and log each removal in its person's section."""
     problem = settle_removals(teams, results, reasons, at)
     if problem is not None:
         for section in {d.org for d in confirmed}:

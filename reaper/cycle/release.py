@@ -14,16 +14,11 @@ from typing import TYPE_CHECKING
 
 from reaper.core.domain import Action, BadSeat, Decision, Person, enterprise_scope, scope_label
 from reaper.core.policy import idle_days
-from reaper.cycle.act import record, send_all, settle, store_intents
+from reaper.cycle.act import record, send_all, settle, settle_teams, store_intents
 from reaper.cycle.cancel import Canceller, removable
 from reaper.cycle.plan import Plan
 from reaper.cycle.team_confirm import TeamResults
-from reaper.cycle.team_removal import (
-    send_removals,
-    settle_removals,
-    store_removals,
-    team_outcome,
-)
+from reaper.cycle.team_removal import send_removals, store_removals, team_outcome
 from reaper.cycle.teams import TeamSettings, TeamVetter, vet
 from reaper.errors import BadResponseError
 from reaper.github import parse_seat
@@ -132,7 +127,7 @@ def release_person(
         plan=plan,
     )
     if removals:
-        settle_removals(vetter, results, reasons, clock())
+        settle_teams(vetter, results, reasons, clock(), confirmed=[decision], plan=plan)
     where = ", ".join(
         [scope_label(s) for s in scopes if s in final.removed]
         + [f"team {k}" for k in sorted(results.gone(login))]
