@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import httpx
 import pytest
 
 from reaper.app.wiring import github_client
-from reaper.core.budget import SAFETY, Allowance, Due, within
+from reaper.core.budget import SAFETY, Allowance, Due, team_cost, within
 from reaper.errors import GitHubError
 from reaper.github.app_auth import app_jwt
 from tests.conftest import GITHUB_TOKEN
@@ -16,6 +17,7 @@ from tests.harness import DAY, Reaper
 from tests.test_app_auth import APP_ID, app_settings
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from pathlib import Path
 
     from reaper.simulator import Simulator
@@ -163,35 +165,50 @@ def test_requests_counted_include_the_token_mints(
 # -- the act step's budget ---------------------------------------------------------------------
 
 
+CLASSIC_LIMIT, CLASSIC_RESERVE = 36, 25  # the classic token: the enterprise's reads nearly spend it
+
+
+@contextmanager
+def app_beside_a_classic_token(
+    clock: FakeClock, tmp_path: Path, permissions: dict[str, str] | None = None, **extra: Any
+) -> Iterator[tuple[Simulator, Reaper]]:
+    """Org acme on an App installation, enterprise octo (one person) on a nearly spent token."""
+    from reaper.simulator import Simulator  # noqa: PLC0415
+
+    with Simulator(token=GITHUB_TOKEN, clock=clock, rate_limit=CLASSIC_LIMIT) as sim:
+        sim.add_org("acme")
+        registered = sim.apps.add_app(APP_ID)
+        sim.apps.install(APP_ID, "acme", permissions=permissions)
+        sim.add_enterprise("octo")
+        idle(sim, clock, "enterprise:octo", "bob", days=1)
+        yield (
+            sim,
+            app_reaper(
+                sim,
+                clock,
+                tmp_path,
+                registered,
+                github_token=GITHUB_TOKEN,
+                github_enterprise="octo",
+                github_rate_limit_reserve=CLASSIC_RESERVE,
+                **extra,
+            ),
+        )
+
+
 def test_a_cycle_with_an_app_acts_on_the_installations_budget(
     clock: FakeClock, tmp_path: Path
 ) -> None:
     """A near-spent classic token (enterprise reads) does not hold back the org's cancels."""
-    from reaper.simulator import Simulator  # noqa: PLC0415
-
-    with Simulator(token=GITHUB_TOKEN, clock=clock, rate_limit=36) as sim:
-        sim.add_org("acme")
-        registered = sim.apps.add_app(APP_ID)
-        sim.apps.install(APP_ID, "acme")
-        sim.add_enterprise("octo")
-        idle(sim, clock, "enterprise:octo", "bob", days=1)
+    with app_beside_a_classic_token(clock, tmp_path) as (sim, reaper):
         for n in range(6):
             idle(sim, clock, "acme", f"idle{n}")
-        reaper = app_reaper(
-            sim,
-            clock,
-            tmp_path,
-            registered,
-            github_token=GITHUB_TOKEN,
-            github_enterprise="octo",
-            github_rate_limit_reserve=25,
-        )
         assert reaper.run().ok
         clock.advance(days=8)
         outcome = reaper.run()
         classic = sim.apps.rate_buckets.used("token")
     assert not outcome.report.failed, outcome.report
-    assert 36 - classic - 25 < SAFETY  # the classic token alone could not pay for the act
+    assert CLASSIC_LIMIT - classic - CLASSIC_RESERVE < SAFETY  # it could not pay for the act
     assert cancelled(sim) == [f"idle{n}" for n in range(6)]
     assert "left for the next cycle" not in str(outcome.report.orgs)
 
@@ -244,3 +261,49 @@ def test_the_budget_charges_each_scopes_mints_once_in_their_bucket() -> None:
     assert within(due, pages, tight_org) == 5
     assert within(due, pages, Allowance({"installation:acme": 1 + SAFETY}, roomy.bucket)) == 0
     assert within(due, pages, 2 + SAFETY) == 5  # one bucket, as with a classic token
+
+
+def test_team_removals_are_charged_to_their_scopes_bucket() -> None:
+    """Pure budget: a team's reads and removals draw on its org's bucket, not another one's."""
+    due = [Due(f"u{n}", ("acme",), (), (("acme/copilot-users", "acme"),)) for n in range(3)]
+    pages = {"acme": 1}
+    need = 1 + team_cost("acme/copilot-users", 3, 1)  # the list's one page, then the team's
+    roomy = Allowance(
+        {"installation:acme": need + SAFETY, "": SAFETY}, {"acme": "installation:acme"}
+    )
+    assert within(due, pages, roomy) == 3  # the classic token's empty bucket is not asked
+    tight = Allowance({"installation:acme": need - 1 + SAFETY, "": 1000}, roomy.bucket)
+    assert within(due, pages, tight) == 2
+    assert within(due, pages, need + SAFETY) == 3  # one bucket, as with a classic token
+    assert within(due, pages, need - 1 + SAFETY) == 2
+
+
+def test_a_cycle_with_an_app_removes_team_members_on_the_installations_budget(
+    clock: FakeClock, tmp_path: Path
+) -> None:
+    """A near-spent classic token (enterprise reads) does not hold back the org's team removals."""
+    writes = {"organization_copilot_seat_management": "write", "members": "write"}
+    teams = {"reclaim_teams": ["acme/copilot-users"], "usage_report": "off"}
+    with app_beside_a_classic_token(clock, tmp_path, writes, **teams) as (sim, reaper):
+        team = sim.add_team("copilot-users", org="acme")
+        for n in range(4):
+            team.add_member(f"idle{n}")
+            sim.add_seat(
+                "acme",
+                f"idle{n}",
+                team="copilot-users",
+                created_at=clock.now - 400 * DAY,
+                last_activity_at=clock.now - 45 * DAY,
+            )
+        assert reaper.run().ok
+        clock.advance(days=8)
+        outcome = reaper.run()
+        classic = sim.apps.rate_buckets.used("token")
+        removed = sorted(
+            r.path.rsplit("/", 1)[-1]
+            for r in sim.requests
+            if r.method == "DELETE" and "/memberships/" in r.path
+        )
+    assert CLASSIC_LIMIT - classic - CLASSIC_RESERVE < SAFETY  # it could not pay for them
+    assert removed == [f"idle{n}" for n in range(4)]
+    assert "left for the next cycle" not in str(outcome.report.orgs)

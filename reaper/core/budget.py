@@ -1,5 +1,8 @@
 """What the act step costs in GitHub requests, and how many due persons fit the hourly budget.
 
+Re-checks, cancels and team removals alike, each charged to the rate-limit bucket of the
+scope it is sent to (``Allowance``).
+
 Pure: the orchestrator passes what the scan learnt (pages per list, who is in which list) and
 the requests left; the answer is the persons to act on now, oldest due date first. The rest
 wait for the next cycle, which starts with them, so a cycle never fails the same way twice.
@@ -7,7 +10,6 @@ wait for the next cycle, which starts with them, so a cycle never fails the same
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -21,13 +23,17 @@ SAFETY = 10  # requests kept back for splitting a refused chunk or re-reading a 
 HOUR = timedelta(hours=1)  # the window GitHub's primary rate limits, and this budget, cover
 
 
+TEAM_READS = 5  # an org team, once a cycle: itself, team sync, EMU groups, repos, child teams
+
+
 @dataclass(frozen=True, slots=True)
 class Due:
-    """One due person as the budget sees them: where they are read and where cancelled."""
+    """One due person as the budget sees them: where they are read, cancelled, removed."""
 
     login: str
     lists: tuple[str, ...]  # the seat lists (scopes) the person was read from
     cancels: tuple[str, ...]  # the scopes where a grant of theirs is cancelled
+    teams: tuple[tuple[str, str], ...] = ()  # (team key, its scope): teams they are removed from
 
 
 def recheck_by_list(wanted: int, pages: int) -> bool:
@@ -35,12 +41,19 @@ def recheck_by_list(wanted: int, pages: int) -> bool:
     return pages < wanted
 
 
-def cost(due: Sequence[Due], pages: Mapping[str, int]) -> int:
-    """Requests to re-check and cancel ``due``: per list the cheaper re-read, plus the chunks."""
-    lists = Counter(name for d in due for name in d.lists)
-    cancels = Counter(scope for d in due for scope in d.cancels)
-    rereads = sum(min(count, pages.get(name, count)) for name, count in lists.items())
-    return rereads + sum(math.ceil(count / CHUNK) for count in cancels.values())
+def team_cost(key: str, persons: int, pages: int) -> int:
+    """Requests to read team ``key``, remove ``persons`` from it and confirm it.
+
+    Per team: its own reads once a cycle, one removal per person (one per 100 for an
+    enterprise team), the membership reads (one per person, or the two member lists, about
+    two pages per 100), and the confirming re-read (one per person, or the list's ``pages``).
+    """
+    if persons < 1:
+        return 0
+    hundreds = -(-persons // CHUNK)
+    if key.startswith("ent:"):
+        return 1 + hundreds + persons + min(persons, pages)
+    return TEAM_READS + persons + min(persons, 2 * hundreds + 2) + min(persons, pages)
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,12 +87,20 @@ def within(due: Sequence[Due], pages: Mapping[str, int], left: int | Allowance |
     spent: Counter[str] = Counter()
     started: set[str] = set()
 
-    def spend(scope: str) -> None:
+    members: Counter[str] = Counter()
+
+    def spend(scope: str, requests: int = 1) -> None:
         if scope not in started:
             started.add(scope)
             mint_bucket, mints = allowance.mints.get(scope, ("", 0))
             spent[mint_bucket] += mints
-        spent[allowance.bucket.get(scope, "")] += 1
+        spent[allowance.bucket.get(scope, "")] += requests
+
+    def team_step(key: str, scope: str) -> int:
+        members[key] += 1
+        n = members[key]
+        before = team_cost(key, n - 1, pages.get(scope, n - 1))
+        return team_cost(key, n, pages.get(scope, n)) - before
 
     for taken, person in enumerate(due):
         for name in person.lists:
@@ -90,6 +111,8 @@ def within(due: Sequence[Due], pages: Mapping[str, int], left: int | Allowance |
             cancels[scope] += 1
             if cancels[scope] % CHUNK == 1:
                 spend(scope)  # a new chunk
+        for key, scope in person.teams:
+            spend(scope, team_step(key, scope))  # in the bucket of the team's scope
         if any(
             count > allowance.left[name] - SAFETY
             for name, count in spent.items()

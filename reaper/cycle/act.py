@@ -17,7 +17,6 @@ from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, rem
 from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
     Removals,
-    fit_team_budget,
     send_removals,
     settle_removals,
     store_removals,
@@ -56,10 +55,8 @@ def cancel_due(
     """
     now = clock()
     if teams is not None:
-        canceller.reclaim = teams.settings.keys
+        canceller.reclaim, canceller.enterprise = teams.settings.keys, teams.enterprise
     chosen = canceller.select(plan)
-    if teams is not None:
-        chosen = fit_team_budget(chosen, plan, canceller.github, canceller.reserve, teams)
     if not chosen:
         return
     checked = canceller.recheck(chosen, plan, now)

@@ -2,8 +2,9 @@
 
 Only the orchestrator calls this, and only in a live run. Every cancel is accounted for:
 
-1. the persons acted on are those whose re-check and cancels fit GitHub's hourly budget,
-   oldest due date first; the others wait for the next cycle (``reaper.core.budget``);
+1. the persons acted on are those whose re-check, cancels and team removals fit GitHub's
+   hourly budget, oldest due date first; the others wait for the next cycle
+   (``reaper.core.budget``);
 2. each due person is re-read right before, by whichever is cheaper for each list: one read
    per person, or one fresh read of the whole list under the scan's completeness rules;
 3. a cancel intent (and ``cancel.requested``) is stored per grant before any request; when
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING
 from reaper.core import budget
 from reaper.core.domain import Action, BadSeat, Decision, Person, Seat, scope_label
 from reaper.core.policy import decide_person, keep
-from reaper.core.teams import promote
+from reaper.core.teams import promote, team_grants, team_scope
 from reaper.cycle.allowance import allowance, tightest
 from reaper.errors import GitHubError, GitHubUnavailableError
 from reaper.github import parse_seat, scan_org
@@ -78,6 +79,7 @@ class Canceller:
     sleep: Callable[[float], None]
     reserve: int = 0
     reclaim: frozenset[str] = frozenset()  # the teams a due person may be removed from
+    enterprise: str | None = None  # REAPER_GITHUB_ENTERPRISE: where its teams' requests go
 
     def select(self, plan: Plan) -> list[Decision]:
         """Hold the due persons that do not fit the hourly budget; return those that do."""
@@ -87,6 +89,9 @@ class Canceller:
                 d.login,
                 tuple(k for k in plan.scans if d.login.casefold() in plan.members(k)),
                 removable(d, plan.fixed),
+                tuple(
+                    (k, team_scope(k, self.enterprise)) for k in team_grants(d.person, self.reclaim)
+                ),
             )
             for d in due
         ]

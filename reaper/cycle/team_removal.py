@@ -17,11 +17,9 @@ import time
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from reaper.core import budget
 from reaper.core.domain import Action
 from reaper.core.policy import keep
-from reaper.core.teams import team_grants, team_scope
-from reaper.cycle.cancel import removable
+from reaper.core.teams import team_scope
 from reaper.cycle.team_confirm import SENT, TeamResults, confirm
 from reaper.errors import GitHubError, GitHubNotFoundError, GitHubUnavailableError, StateStoreError
 from reaper.github.team_writes import TeamSyncManagedError, remove_member, remove_members
@@ -33,15 +31,12 @@ if TYPE_CHECKING:
     from datetime import datetime
 
     from reaper.core.domain import Decision
-    from reaper.cycle.plan import Plan
     from reaper.cycle.teams import TeamVetter
-    from reaper.github import GitHubClient
     from reaper.report import OrgReport
 
 log = get_logger(__name__)
 
 UNSURE = "unsure"
-TEAM_READS = 5  # an org team, once a cycle: itself, team sync, EMU groups, repos, child teams
 Removals = dict[str, tuple[str, ...]]  # login -> team keys to leave
 
 
@@ -224,70 +219,3 @@ def _report_problems(d: Decision, results: TeamResults, report: OrgReport) -> bo
             f"{results.unread[d.login]}"
         )
     return failed
-
-
-def fit_team_budget(
-    chosen: list[Decision],
-    plan: Plan,
-    github: GitHubClient,
-    reserve: int,
-    teams: TeamVetter,
-) -> list[Decision]:
-    """Of the persons the cancels' budget took, those whose team requests fit too.
-
-    On top of the re-checks and cancels (``reaper.core.budget``), per team: one removal per
-    person (one per 100 for an enterprise team), the membership reads (one per person, or
-    the two member lists, about two pages per 100), the confirming re-read (one per person,
-    or the list's pages), and the team's own reads once a cycle. The others wait for the
-    next cycle, oldest due date first.
-    """
-    remaining = github.rate_limit_remaining
-    if remaining is None:
-        return chosen
-    pages = {key: scan.pages for key, scan in plan.scans.items()}
-    due = [
-        budget.Due(
-            d.login,
-            tuple(k for k in plan.scans if d.login.casefold() in plan.members(k)),
-            removable(d, plan.fixed),
-        )
-        for d in chosen
-    ]
-    left = remaining - reserve - budget.SAFETY - budget.cost(due, pages)
-    per_team: dict[str, int] = {}
-    for taken, d in enumerate(chosen):
-        for key in team_grants(d.person, teams.settings.keys):
-            per_team[key] = per_team.get(key, 0) + 1
-        spent = sum(
-            _team_cost(key, n, pages.get(team_scope(key, teams.enterprise), n))
-            for key, n in per_team.items()
-        )
-        if spent > left:
-            _hold(chosen[taken:], plan, remaining)
-            return chosen[:taken]
-    return chosen
-
-
-def _team_cost(key: str, persons: int, pages: int) -> int:
-    """Requests to read team ``key``, remove ``persons`` from it and confirm it (see above)."""
-    hundreds = -(-persons // 100)
-    if key.startswith("ent:"):
-        return 1 + hundreds + persons + min(persons, pages)
-    return TEAM_READS + persons + min(persons, 2 * hundreds + 2) + min(persons, pages)
-
-
-def _hold(waiting: list[Decision], plan: Plan, remaining: int) -> None:
-    held = {d.login.casefold() for d in waiting}
-    why = (
-        f"{len(waiting)} due persons left for the next cycle: GitHub's hourly request budget "
-        f"({remaining} left) does not cover their team removals now, oldest due date first"
-    )
-    log.warning("cycle.budget_short", acting=None, waiting=len(waiting), left=remaining)
-    for section in {d.org for d in waiting}:
-        plan.reports[section].note_error(why)
-    plan.decisions = [
-        keep(d, "left for the next cycle (hourly request budget)")
-        if d.action is Action.CANCEL and d.login.casefold() in held
-        else d
-        for d in plan.decisions
-    ]
