@@ -289,6 +289,22 @@ def test_a_person_waiting_for_the_cycle_end_is_kept_when_the_report_shows_use(
     assert reaper.cancel_requests() == []
 
 
+def test_the_cycle_end_waiting_line_counts_only_those_the_report_does_not_keep(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """cycle_end: two persons newly due, the report keeps one; the line counts the other."""
+    idle_seat(sim, clock, "idle-ida")
+    idle_seat(sim, clock, "idle-ivo")
+    timing = {"cancel_timing": "cycle_end", "billing_cycle_day": 28}
+    reaper = Reaper(sim, clock, tmp_path, overrides=timing)
+    reaper.run()
+    clock.advance(days=7)  # both due today, weeks before the 28th
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 2 * DAY)
+    said = text(reaper.run())
+    assert "records disagree: idle-ida" in said
+    assert "due persons now waiting for the cycle end: 1;" in said
+
+
 def test_a_person_is_found_in_a_report_of_100_000_lines(
     sim: Simulator, clock: FakeClock, reaper: Reaper
 ) -> None:

@@ -36,7 +36,7 @@ from reaper.cycle.remember import Memory
 from reaper.cycle.team_reads import TeamReads
 from reaper.cycle.team_reconcile import reconcile_teams
 from reaper.cycle.teams import TeamSettings, TeamVetter, preview, promote_all
-from reaper.cycle.timing import CycleTiming, Limits, time_cancels
+from reaper.cycle.timing import CycleTiming, Limits, say_waiting, time_cancels
 from reaper.cycle.usage import UsageCheck, second_opinion
 from reaper.cycle.who_can import WhoCan
 from reaper.errors import ReaperError, StateStoreError
@@ -153,6 +153,7 @@ class Cycle:
                 plan, self.timing, policy=self.policy, limits=limits, memory=self.memory, now=now
             )
             second_opinion(plan, self.usage, self.github, now, self.policy.inactive_days)
+            say_waiting(plan, self.timing, now)
             self._check_limits(plan, now)
             self._carry_out(plan, now)
         except ReaperError as exc:

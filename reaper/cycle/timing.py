@@ -132,17 +132,20 @@ def time_cancels(
             f"{scope_label(section)}: due persons are cancelled when due (set "
             "REAPER_BILLING_CYCLE_DAY, or it is learnt from a seat's pending cancellation)"
         )
-    _say_waiting(plan, timing.schedule, today)
     _warn_ahead(plan, planned, limits)
     return cycles
 
 
-def _say_waiting(plan: Plan, schedule: str, today: date) -> None:
+def say_waiting(plan: Plan, timing: CycleTiming, now: datetime) -> None:
     """One report line per section when due persons newly wait for the cycle end, and when.
 
     Newly: their grace ended after the schedule's previous run, so this is the first run
-    that would have cancelled them.
+    that would have cancelled them. Said after the usage report's second opinion, so a
+    person it keeps is not counted.
     """
+    if timing.mode != "cycle_end":
+        return
+    today, schedule = now.date(), timing.schedule
     month_ago = datetime.combine(today - 31 * DAY, time(0), UTC)
     previous = max((d for d in run_days(schedule, month_ago, days=31) if d < today), default=None)
     waiting: dict[str, list[datetime]] = {}
