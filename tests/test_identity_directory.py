@@ -144,6 +144,26 @@ def test_check_names_the_missing_scopes(sim: Simulator, tmp_path: Path) -> None:
     assert "xoxb-" not in lacking.stdout + lacking.stderr
 
 
+def test_a_directory_whose_cursor_never_ends_is_left_after_as_many_pages_as_addresses(
+    reaper: Reaper, sim: Simulator, clock: FakeClock
+) -> None:
+    """A stale directory re-read while Slack hands out cursors forever: six pages, then look-ups."""
+    assert reaper.run().ok
+    clock.advance(days=8)  # past REAPER_IDENTITY_MAX_AGE_DAYS: the directory is stale
+    for n in range(6):
+        login = f"idle-s{n}"
+        sim.graphql.add_identity("acme", login, name_id=f"s{n}@corp.com")
+        sim.slack_users_by_email[f"s{n}@corp.com"] = f"U4S{n}"
+        idle(sim, clock, login)
+    endless = {"ok": True, "members": [], "response_metadata": {"next_cursor": "again"}}
+    sim.inject(Fault(path=r"/users\.list$", status=200, body=endless, times=100))
+    sim.reset_records()
+    assert reaper.run().ok
+    assert calls(sim, "users.list") == 6  # never more pages than the six addresses asked about
+    assert calls(sim, "users.lookupByEmail") == 6
+    assert {f"D4S{n}" for n in range(6)} <= messaged(sim)
+
+
 def test_a_fresh_directory_is_not_read_again(
     reaper: Reaper, sim: Simulator, clock: FakeClock
 ) -> None:

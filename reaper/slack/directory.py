@@ -126,9 +126,14 @@ def prime(
             return 0
     pages, seen, cursor, asked = 0, 0, "", len(wanted)
     while True:
-        if known is None and not worth_a_page(pages, asked - len(wanted), len(wanted)):
+        # Unknown size: read on while that is the cheaper bet. Known size: never more pages
+        # than addresses asked about either, whatever cursors Slack keeps handing out.
+        unknown_and_dear = known is None and not worth_a_page(
+            pages, asked - len(wanted), len(wanted)
+        )
+        if unknown_and_dear or pages >= asked:
             log.info("slack.directory_stopped", pages=pages, left=len(wanted))
-            return pages  # unknown size: the look-ups are now the cheaper bet
+            return pages  # the look-ups are now the cheaper bet
         try:
             answer = call(
                 "users.list", partial(client.users_list, limit=PAGE, cursor=cursor or None)
