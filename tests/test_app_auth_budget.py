@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from reaper.app.wiring import github_client
-from reaper.core.budget import SAFETY, Allowance, Due, team_cost, within
+from reaper.core.budget import SAFETY, TEAM_READS, Allowance, Due, team_cost, within
 from reaper.errors import GitHubError
 from reaper.github.app_auth import app_jwt
 from tests.conftest import GITHUB_TOKEN
@@ -276,6 +276,12 @@ def test_team_removals_are_charged_to_their_scopes_bucket() -> None:
     assert within(due, pages, tight) == 2
     assert within(due, pages, need + SAFETY) == 3  # one bucket, as with a classic token
     assert within(due, pages, need - 1 + SAFETY) == 2
+
+
+def test_a_big_teams_membership_reads_are_priced_at_one_a_person() -> None:
+    """30 persons of a 5,000-member team: the cycle reads 30 memberships, the budget counts 30."""
+    reads, removals, confirms = 30, 30, 1  # the confirming re-read: the list's one page
+    assert team_cost("acme/everyone", 30, 1) == TEAM_READS + reads + removals + confirms
 
 
 def test_a_cycle_with_an_app_removes_team_members_on_the_installations_budget(

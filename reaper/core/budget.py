@@ -45,15 +45,16 @@ def team_cost(key: str, persons: int, pages: int) -> int:
     """Requests to read team ``key``, remove ``persons`` from it and confirm it.
 
     Per team: its own reads once a cycle, one removal per person (one per 100 for an
-    enterprise team), the membership reads (one per person, or the two member lists, about
-    two pages per 100), and the confirming re-read (one per person, or the list's ``pages``).
+    enterprise team), the membership reads (one per person: the cycle reads the team's
+    member lists instead only when they take fewer pages, and their length follows the
+    team's size, unknown here), and the confirming re-read (one per person, or the list's
+    ``pages``).
     """
     if persons < 1:
         return 0
-    hundreds = -(-persons // CHUNK)
     if key.startswith("ent:"):
-        return 1 + hundreds + persons + min(persons, pages)
-    return TEAM_READS + persons + min(persons, 2 * hundreds + 2) + min(persons, pages)
+        return 1 + -(-persons // CHUNK) + persons + min(persons, pages)
+    return TEAM_READS + 2 * persons + min(persons, pages)
 
 
 @dataclass(frozen=True, slots=True)
