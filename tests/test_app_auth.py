@@ -50,10 +50,10 @@ def org_requests(sim: Simulator) -> list[tuple[str, str]]:
     return [(r.method, r.path) for r in sim.requests if not r.path.startswith("/slack/")]
 
 
-def test_first_request_mints_a_token_asking_only_seat_permission(
+def test_first_request_mints_a_token_asking_only_what_the_reaper_uses(
     sim: Simulator, app: App, tmp_path: Path
 ):
-    """The first org request looks up the installation, mints a token with seats write only."""
+    """The first org request looks up the installation, mints seats write and metrics read."""
     sim.add_seat("acme", "alice")
     with github_client(app_settings(sim, app, tmp_path), clock=sim.apps.clock) as client:
         pages = list(client.iter_seat_pages("acme"))
@@ -64,7 +64,12 @@ def test_first_request_mints_a_token_asking_only_seat_permission(
         ("GET", "/orgs/acme/copilot/billing/seats"),
     ]
     mint = sim.requests[1]
-    assert mint.json == {"permissions": {"organization_copilot_seat_management": "write"}}
+    assert mint.json == {
+        "permissions": {
+            "organization_copilot_seat_management": "write",
+            "organization_copilot_metrics": "read",  # the usage report (REAPER_USAGE_REPORT)
+        }
+    }  # not members: the installation grants it, but no REAPER_RECLAIM_TEAMS
     assert mint.headers["authorization"].startswith("Bearer eyJ")
     seats = sim.requests[2].headers["authorization"].removeprefix("Bearer ")
     assert seats.startswith("ghs_")

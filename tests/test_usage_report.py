@@ -13,6 +13,8 @@ from reaper.simulator import Fault
 from reaper.store import SqlStore
 from tests.deploy.test_service_http import metric
 from tests.harness import DAY, Reaper, active_seat, idle_seat
+from tests.test_app_auth import APP_ID
+from tests.test_app_auth_budget import app_reaper
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -384,3 +386,31 @@ def test_the_enterprise_report_is_read_for_a_person_of_its_list(
     # lags; without the report only the new ent-flo goes (with require, nobody)
     expected = [["ent-flo"]] if mode == "check" else [["ent-eve"]]
     assert reaper.cancel_requests()[-1:] == expected
+
+
+@pytest.mark.parametrize("granted", [True, False])
+def test_with_a_github_app_the_report_is_read_on_the_installation_token(
+    sim: Simulator, clock: FakeClock, tmp_path: Path, granted: bool
+) -> None:
+    """An App asks its token for the metrics permission; an installation without it: a 403, said."""
+    permissions = {"organization_copilot_seat_management": "write"}
+    if granted:
+        permissions["organization_copilot_metrics"] = "read"
+    registered = sim.apps.add_app(APP_ID)
+    sim.apps.install(APP_ID, "acme", permissions=permissions)
+    idle_seat(sim, clock, "idle-ida")
+    reaper = app_reaper(sim, clock, tmp_path, registered)
+    assert reaper.run().ok
+    clock.advance(days=8)
+    sim.usage.add("acme", "idle-ida", clock.now.date() - 3 * DAY)
+    outcome = reaper.run()
+    said = text(outcome)
+    [read] = [r for r in sim.requests if r.path == REPORT]
+    assert read.headers["authorization"].startswith("Bearer ghs_")  # the installation's token
+    if granted:
+        assert "records disagree: idle-ida" in said
+        assert reaper.cancel_requests() == []
+    else:
+        assert "usage report of acme not fully read" in said
+        assert "403" in said
+        assert reaper.cancel_requests() == [["idle-ida"]]  # check: the cycle goes on

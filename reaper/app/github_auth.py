@@ -2,8 +2,9 @@
 
 With ``REAPER_GITHUB_APP_ID`` the organisation endpoints use the App's installation tokens
 (``reaper.github.app_auth``), asking for the permissions the reaper uses: Copilot seat
-management, and team membership when ``REAPER_RECLAIM_TEAMS`` is set; the enterprise
-endpoints use ``REAPER_GITHUB_TOKEN``.
+management, team membership when ``REAPER_RECLAIM_TEAMS`` is set, and Copilot metrics
+(read) unless ``REAPER_USAGE_REPORT=off``; the enterprise endpoints use
+``REAPER_GITHUB_TOKEN``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from reaper.config.app_fields import load_private_key
-from reaper.github.app_auth import MEMBERS, SEATS, AppAuth
+from reaper.github.app_auth import MEMBERS, METRICS, SEATS, AppAuth
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -31,6 +32,8 @@ def needed_permissions(settings: Settings) -> dict[str, str]:
     needed = {SEATS: "write"}
     if getattr(settings, "reclaim_teams", None):  # seats reclaimed by team removal
         needed[MEMBERS] = "write"
+    if getattr(settings, "usage_report", "off") != "off":  # the 28-day users report
+        needed[METRICS] = "read"
     return needed
 
 

@@ -20,7 +20,11 @@ if TYPE_CHECKING:
 DEMO_APP_ID = 424242
 AUTH_VARIABLE = "REAPER_DEMO_AUTH"
 CHOICES = ("token", "app")
-DEMO_PERMISSIONS = {"organization_copilot_seat_management": "write", "members": "write"}
+DEMO_PERMISSIONS = {
+    "organization_copilot_seat_management": "write",
+    "organization_copilot_metrics": "read",
+    "members": "write",
+}
 
 
 def demo_auth_choice(flag: str | None = None) -> str:

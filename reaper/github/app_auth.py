@@ -41,6 +41,7 @@ JWT_LIFETIME = timedelta(minutes=9)  # with the backdating, 10 minutes: GitHub's
 APP_BUCKET = "app"  # the rate-limit bucket of the App's own (JWT) requests
 SEATS = "organization_copilot_seat_management"
 MEMBERS = "members"
+METRICS = "organization_copilot_metrics"  # read: the usage report (REAPER_USAGE_REPORT)
 _LEVEL = {"read": 1, "write": 2}
 _ORG_PATH = re.compile(r"^orgs/(?P<org>[^/]+)(?:/|$)")
 CHECK_JWT = (
@@ -222,7 +223,8 @@ class AppAuth(httpx.Auth):
         """The needed permissions, each at most at the level granted (read to list seats)."""
         if granted is None:
             return dict(self.needed)
-        # Only the seats permission is vital; without ``members`` the team removals are refused.
+        # Only the seats permission is vital: without ``members`` the team removals are
+        # refused, without the metrics the usage report is unavailable (a 403, reported).
         if SEATS in self.needed and SEATS not in granted:
             raise AppAuthError(
                 f"the GitHub App's installation on {org} lacks the permission {SEATS}: grant "

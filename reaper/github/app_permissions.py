@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reaper.github.app_auth import MEMBERS, AppAuth, missing_permissions
+from reaper.github.app_auth import MEMBERS, SEATS, AppAuth, missing_permissions
 
 
 def grant_hint(org: str) -> str:
@@ -14,8 +14,8 @@ def grant_hint(org: str) -> str:
 
 
 def seat_permissions(auth: AppAuth) -> dict[str, str]:
-    """The permissions an org's cancels need (``members`` serves only the team removals)."""
-    return {name: level for name, level in auth.needed.items() if name != MEMBERS}
+    """The permission an org's cancels need (``members`` and the metrics serve other steps)."""
+    return {name: level for name, level in auth.needed.items() if name == SEATS}
 
 
 def permission_problem(auth: object, org: str) -> str | None:

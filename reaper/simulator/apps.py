@@ -39,7 +39,11 @@ SKEW = timedelta(seconds=60)
 MAX_JWT_LIFETIME = timedelta(minutes=10)
 INSTALLATION_RATE_LIMIT = 15_000  # an org installation on GitHub Enterprise Cloud, an hour
 APP_RATE_LIMIT = 5_000  # the App's own (JWT) requests, an hour
-DEFAULT_PERMISSIONS = {"organization_copilot_seat_management": "write", "members": "read"}
+DEFAULT_PERMISSIONS = {
+    "organization_copilot_seat_management": "write",
+    "organization_copilot_metrics": "read",
+    "members": "read",
+}
 _LEVEL = {"read": 1, "write": 2}
 _ORG_INSTALLATION = "/orgs/"
 _MINT_PREFIX = "/app/installations/"
@@ -91,7 +95,7 @@ class AppRegistry:
         installation_id: int | None = None,
         rate_limit: int | None = None,
     ) -> Installation:
-        """Install App ``app_id`` on ``org`` with ``permissions`` (default: seats write).
+        """Install App ``app_id`` on ``org`` with ``permissions`` (or ``DEFAULT_PERMISSIONS``).
 
         ``rate_limit``: the installation's hourly limit (default ``installation_rate_limit``).
         """

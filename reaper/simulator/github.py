@@ -230,6 +230,8 @@ class GitHubApi:
         org = issued.installation.org.lower()
         if not request.path.lower().startswith(f"/orgs/{org}/"):
             return error(403, "Resource not accessible by integration", REST_DOCS)
+        if usage_api.handles(request.path) and usage_api.PERMISSION not in issued.permissions:
+            return error(403, "Resource not accessible by integration", REST_DOCS)
         return self._route(request)
 
     def _exists(self, scope: str) -> bool:

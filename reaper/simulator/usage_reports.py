@@ -46,6 +46,10 @@ LAG_DAYS = 2  # data for a day arrives within about two UTC days
 DAYS = 28
 
 
+#: The App permission an installation token needs for the report (read).
+PERMISSION = "organization_copilot_metrics"
+
+
 def handles(path: str) -> bool:
     """Tell whether a request path is a latest 28-day users report."""
     return path.endswith(SUFFIX) and path.startswith(("/orgs/", "/enterprises/"))
