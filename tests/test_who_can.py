@@ -14,6 +14,7 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import pytest
+from structlog.testing import capture_logs
 
 from reaper.app import wiring
 from reaper.cycle.who_can import WhoCan
@@ -273,3 +274,15 @@ def test_past_the_read_budget_teams_are_reported_as_not_read(
     assert "/orgs/acme/teams/misc" not in team_reads  # past the budget: not read
     assert holds["nat"] == ["not_named"]  # what is known of misc without reading it
     assert len(holds) == 10
+
+
+def test_the_logged_report_prices_who_can_at_the_configured_price(
+    reaper: Reaper, clock: FakeClock
+) -> None:
+    """No Slack: the report goes to the log, its who-can groups at REAPER_PRICE_BUSINESS."""
+    reaper.overrides |= {"slack_webhook_url": None, "price_business": 25.0}
+    with capture_logs() as logs:
+        due(reaper, clock)
+    [logged] = [e["report"] for e in logs if e["event"] == "report.logged"][-1:]
+    assert TITLE in logged
+    assert "kept in sync with IdP group 'Engineering': 3 idle people, USD 75 a month" in logged

@@ -37,8 +37,9 @@ class CapturingNotifier:
 
     target = "preview (nothing is sent)"
 
-    def __init__(self) -> None:
+    def __init__(self, prices: Prices) -> None:
         self.report: CycleReport | None = None
+        self.prices = prices
 
     def deliver(self, report: CycleReport) -> frozenset[tuple[str, str]]:
         """Keep the report; nothing is delivered, so nobody is named."""
@@ -94,11 +95,11 @@ def preview(settings: Settings, fmt: str, out: TextIO, *, with_emails: bool = Fa
     CSV and JSON say, per person, how a direct message would reach them (addresses only
     ``with_emails``).
     """
-    capture = CapturingNotifier()
+    prices = Prices(settings.price_business, settings.price_enterprise)
+    capture = CapturingNotifier(prices)
     with open_cycle(settings, notifier=capture, dry_run=True, exclusive=False) as cycle:
         outcome = cycle.run()
     report = capture.report or outcome.report
-    prices = Prices(settings.price_business, settings.price_enterprise)
     contacts = preview_contacts(settings, report, utc_now) if fmt in {"csv", "json"} else {}
     if fmt == "csv":
         text = csv_text(report, (), contacts, with_emails=with_emails)

@@ -80,7 +80,7 @@ def deliver(
             "report.delivery_failed",
             target=notifier.target,
             error=str(exc),
-            report=render_text(report),
+            report=render_text(report, notifier.prices),
         )
         if memory is not None and not report.dry_run:  # the cancel notes went out regardless
             error = audit_told(report, notifier, memory) or error

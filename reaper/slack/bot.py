@@ -69,7 +69,7 @@ class BotNotifier:
         self._client = web_client(token, api_url, sleep)
         self._channel = channel
         self._mode = report_mode
-        self._prices = prices or Prices()
+        self.prices = prices or Prices()
         self._dms = direct_messages
         self._state_url = state_url or ""
         self._user_map_file = user_map_file
@@ -90,7 +90,7 @@ class BotNotifier:
         if self._dms and report.dry_run:
             notes.append(DRY_RUN_DM_NOTE)
         style = ReportStyle(
-            self._prices,
+            self.prices,
             BOT_FULL_LIST,
             tuple(plan.unwarned),
             tuple(notes),
@@ -150,7 +150,7 @@ class BotNotifier:
         except SlackDeliveryError as exc:
             not_named = len(everyone_flagged(report) - rendered.named)
             log.warning("report.attachment_failed", error=str(exc), not_named=not_named)
-            log.info("report.full", report=render_text(report))
+            log.info("report.full", report=render_text(report, self.prices))
             note = f"The full lists could not be attached; they are {LOG_FULL_LIST}."
             if not_named:
                 note += (

@@ -72,4 +72,4 @@ def make_notifier(
             prices=prices,
             sleep=sleep,
         )
-    return LogNotifier()
+    return LogNotifier(prices)

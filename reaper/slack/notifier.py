@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from reaper.logs import get_logger
+from reaper.report.summary import Prices
 from reaper.report.text import render_text
 
 if TYPE_CHECKING:
@@ -29,6 +30,11 @@ class Notifier(Protocol):
     @property
     def target(self) -> str:
         """Where reports go, for logs and checklists (no secrets)."""
+        ...
+
+    @property
+    def prices(self) -> Prices:
+        """The seat prices the report is rendered with (``REAPER_PRICE_*``), wherever it goes."""
         ...
 
     def deliver(self, report: CycleReport) -> Named:
@@ -51,7 +57,10 @@ class LogNotifier:
 
     target = "log"
 
+    def __init__(self, prices: Prices | None = None) -> None:
+        self.prices = prices or Prices()
+
     def deliver(self, report: CycleReport) -> Named:
         """Log the whole report in one event: the log names every flagged user."""
-        log.info("report.logged", report=render_text(report))
+        log.info("report.logged", report=render_text(report, self.prices))
         return everyone_flagged(report)

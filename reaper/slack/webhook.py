@@ -46,11 +46,11 @@ class WebhookNotifier:
     ) -> None:
         self._client = webhook_client(url, sleep)
         self._mode = report_mode
-        self._prices = prices or Prices()
+        self.prices = prices or Prices()
 
     def render(self, report: CycleReport) -> Rendered:
         """The message this notifier would post."""
-        return render_report(report, ReportStyle(self._prices, WEBHOOK_FULL_LIST))
+        return render_report(report, ReportStyle(self.prices, WEBHOOK_FULL_LIST))
 
     def deliver(self, report: CycleReport) -> Named:
         """Post the report and its continuations (unless skipped); raise if the first fails."""
@@ -93,7 +93,7 @@ class WebhookNotifier:
     def _lost(self, report: CycleReport, lost: list[int], parts: int, *, tried_all: bool) -> None:
         """Log the whole report, and tell the channel which parts are missing if it can."""
         log.error("report.continuations_lost", lost_parts=lost, parts=parts, tried_all=tried_all)
-        log.info("report.full", report=render_text(report))
+        log.info("report.full", report=render_text(report, self.prices))
         if not tried_all:
             return
         missing = ", ".join(str(n) for n in lost)

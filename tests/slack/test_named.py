@@ -12,6 +12,7 @@ import pytest
 from reaper.commands.report import CapturingNotifier
 from reaper.errors import SlackDeliveryError
 from reaper.report.model import CycleReport, Entry, OrgReport
+from reaper.report.summary import Prices
 from reaper.simulator import Fault
 from reaper.slack.delivery import BotNotifier, LogNotifier, WebhookNotifier
 from tests.conftest import SLACK_BOT_TOKEN, T0
@@ -161,7 +162,7 @@ def test_log_names_everyone_and_preview_nobody() -> None:
     """The log is the target, so it names every flagged user; ``reaper report`` names nobody."""
     report = report_of(40)
     assert LogNotifier().deliver(report) == everyone(report)
-    assert CapturingNotifier().deliver(report) == frozenset()
+    assert CapturingNotifier(Prices()).deliver(report) == frozenset()
 
 
 def test_bot_failed_upload_names_only_the_main_message(sim: Simulator) -> None:
