@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from reaper.core.domain import Flag
 from reaper.report.text import render_text
 from reaper.store import SqlStore
+from tests.harness import idle_seat
 from tests.test_cli import REAPER, env_for
 from tests.test_teams_cycle import MEMBERSHIP, TEAM, reaper_for, removals, team_seat, writes
 
@@ -113,3 +114,33 @@ def test_a_removal_whose_intent_cannot_be_stored_is_never_sent(
     assert reaper.run().ok
     assert writes(sim) == [("DELETE", MEMBERSHIP + "ann")]
     assert removals(reaper) == [(TEAM, "ann", "removed")]
+
+
+def test_cancel_intents_the_store_refuses_leave_no_team_intent_open(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Team and cancel intents are one write: refused, nothing is sent and no row stays open."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    idle_seat(sim, clock, "bob")  # a direct grant: a cancel intent
+    reaper = reaper_for(sim, clock, tmp_path)
+    assert reaper.run().report.totals.newly_flagged == 2
+    clock.advance(days=8)
+    engine = sa.create_engine(reaper.state_url)
+    refuse = (
+        "CREATE TRIGGER refuse_intents BEFORE INSERT ON cancel_intents "
+        "BEGIN SELECT RAISE(ABORT, 'disk I/O error'); END"
+    )
+    with engine.begin() as conn:
+        conn.execute(sa.text(refuse))
+    outcome = reaper.run()
+    assert writes(sim) == []
+    assert removals(reaper) == []  # no team intent left for the next run to "settle"
+    assert "cancel and team removal intents could not be stored" in render_text(outcome.report)
+    assert {("acme", "ann"), ("acme", "bob")} <= set(reaper.flags())
+    with engine.begin() as conn:
+        conn.execute(sa.text("DROP TRIGGER refuse_intents"))
+    engine.dispose()
+    assert reaper.run().ok
+    assert removals(reaper) == [(TEAM, "ann", "removed")]
+    assert reaper.cancel_requests() == [["bob"]]

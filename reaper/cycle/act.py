@@ -17,9 +17,9 @@ from reaper.cycle.cancel import CANCELLED, NOT_CANCELLED, UNSURE, Canceller, rem
 from reaper.cycle.team_confirm import TeamResults
 from reaper.cycle.team_removal import (
     Removals,
+    removal_intents,
     send_removals,
     settle_removals,
-    store_removals,
     team_outcome,
 )
 from reaper.cycle.teams import vet
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
     from reaper.cycle.plan import Plan
     from reaper.cycle.teams import TeamVetter
     from reaper.store import SqlStore
+    from reaper.store.teams import TeamRemoval
 
 log = get_logger(__name__)
 
@@ -66,13 +67,10 @@ def cancel_due(
     final = {d.login.casefold(): d for d in checked}
     confirmed = [d for d in checked if d.action is Action.CANCEL]
     reasons = {d.login: d.reason for d in confirmed}
-    if teams is not None and removals:
-        confirmed, removals = _store_team_intents(
-            teams, removals, reasons, now, final=final, plan=plan
-        )
     if confirmed:
         grants = {d.login: removable(d, plan.fixed) for d in confirmed}
-        if store_intents(store, now, confirmed, grants, plan):
+        intents = removal_intents(teams, removals, reasons, now) if teams and removals else None
+        if store_intents(store, now, confirmed, grants, plan, removals=intents):
             results = (
                 send_removals(teams, removals, clock, pages=_pages(plan), sleep=canceller.sleep)
                 if teams and removals
@@ -106,27 +104,6 @@ def _pages(plan: Plan) -> dict[str, int]:
     return {key: scan.pages for key, scan in plan.scans.items()}
 
 
-def _store_team_intents(
-    teams: TeamVetter,
-    removals: Removals,
-    reasons: dict[str, str],
-    now: datetime,
-    *,
-    final: dict[str, Decision],
-    plan: Plan,
-) -> tuple[list[Decision], Removals]:
-    """Store the team intents; when that fails, keep every person a removal was meant for."""
-    confirmed = [d for d in final.values() if d.action is Action.CANCEL]
-    problem = store_removals(teams, removals, reasons, now)
-    if problem is None:
-        return confirmed, removals
-    for d in confirmed:
-        if d.login in removals:
-            plan.reports[d.org].fail(f"the team removal intents could not be stored: {problem}")
-            final[d.login.casefold()] = keep(d, "intent not stored, kept")
-    return [d for d in confirmed if d.login not in removals], {}
-
-
 def settle_teams(
     teams: TeamVetter,
     results: TeamResults,
@@ -158,25 +135,36 @@ def store_intents(
     confirmed: list[Decision],
     grants: dict[str, tuple[str, ...]],
     plan: Plan,
+    *,
+    removals: tuple[list[TeamRemoval], list[AuditEntry]] | None = None,
 ) -> bool:
-    """Store an intent per grant before any request; when that fails, send nothing."""
+    """Store an intent per grant and per team removal, in one transaction, before any request.
+
+    When that fails, nothing is sent: no intent is left open for a request never made.
+    """
+    rows, lines = removals or ([], [])
     try:
         store.commit(
             open_intents=[
                 CancelIntent(s, d.login, now) for d in confirmed for s in grants[d.login]
             ],
+            open_removals=rows,
             audit=[
-                AuditEntry(now, s, d.login, "cancel.requested", d.reason)
-                for d in confirmed
-                for s in grants[d.login]
+                *(
+                    AuditEntry(now, s, d.login, "cancel.requested", d.reason)
+                    for d in confirmed
+                    for s in grants[d.login]
+                ),
+                *lines,
             ],
         )
     except StateStoreError as exc:
         log.error("org.cancel_not_sent", reason="intent not stored", error=str(exc))
+        if rows:
+            log.error("team.removal_not_sent", reason="intent not stored", error=str(exc))
+        what = "cancel and team removal intents" if rows else "cancel intents"
         for section in {d.org for d in confirmed}:
-            plan.reports[section].fail(
-                f"the cancel intents could not be stored, nothing was cancelled: {exc}"
-            )
+            plan.reports[section].fail(f"the {what} could not be stored, nothing was sent: {exc}")
         return False
     return True
 

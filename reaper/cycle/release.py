@@ -18,7 +18,7 @@ from reaper.cycle.act import record, send_all, settle, settle_teams, store_inten
 from reaper.cycle.cancel import Canceller, removable
 from reaper.cycle.plan import Plan
 from reaper.cycle.team_confirm import TeamResults
-from reaper.cycle.team_removal import send_removals, store_removals, team_outcome
+from reaper.cycle.team_removal import removal_intents, send_removals, team_outcome
 from reaper.cycle.teams import TeamSettings, TeamVetter, vet
 from reaper.errors import BadResponseError
 from reaper.github import parse_seat
@@ -109,10 +109,9 @@ def release_person(
             + (f" ({why})" if why else ""),
         )
     reasons = {login: reason}
-    if removals and store_removals(vetter, removals, reasons, now) is not None:
-        return Released(done=False, message="the state store failed; nothing was removed")
-    if not store_intents(store, now, [decision], {login: scopes}, plan):
-        return Released(done=False, message="the state store failed; nothing was cancelled")
+    intents = removal_intents(vetter, removals, reasons, now) if removals else None
+    if not store_intents(store, now, [decision], {login: scopes}, plan, removals=intents):
+        return Released(done=False, message="the state store failed; nothing was sent")
     results = send_removals(vetter, removals, clock) if removals else TeamResults()
     outcomes = send_all(Canceller(github, policy, clock, sleep), {login: scopes})
     final = settle(decision, scopes, outcomes, plan, results.gone(login))

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
     from reaper.core.domain import Decision
     from reaper.cycle.teams import TeamVetter
     from reaper.report import OrgReport
+    from reaper.store import AuditEntry
 
 log = get_logger(__name__)
 
@@ -40,12 +41,12 @@ UNSURE = "unsure"
 Removals = dict[str, tuple[str, ...]]  # login -> team keys to leave
 
 
-def store_removals(
+def removal_intents(
     vetter: TeamVetter, removals: Removals, reasons: dict[str, str], now: datetime
-) -> str | None:
-    """Store an intent per removal before any request; the store's error when that fails."""
+) -> tuple[list[TeamRemoval], list[AuditEntry]]:
+    """An intent per removal and its audit line, to store with the cancels' before any request."""
     rows = [TeamRemoval(key, login, now) for login, keys in removals.items() for key in keys]
-    audit = [
+    return rows, [
         team_audit(
             now,
             team_scope(r.team, vetter.enterprise),
@@ -56,12 +57,6 @@ def store_removals(
         )
         for r in rows
     ]
-    try:
-        vetter.ledger.open(rows, audit)
-    except StateStoreError as exc:
-        log.error("team.removal_not_sent", reason="intent not stored", error=str(exc))
-        return str(exc)
-    return None
 
 
 def send_removals(

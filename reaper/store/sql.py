@@ -42,6 +42,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from reaper.store.lock import LockInfo
+    from reaper.store.teams import TeamRemoval
 
 __all__ = ["SqlStore", "normalise_url"]
 
@@ -116,6 +117,7 @@ class SqlStore:
         remove: Iterable[Flag] = (),
         audit: Iterable[AuditEntry] = (),
         open_intents: Iterable[CancelIntent] = (),
+        open_removals: Iterable[TeamRemoval] = (),
         close_intents: Iterable[tuple[str, str, str]] = (),
         close_at: datetime | None = None,
         scans: Iterable[tuple[str, int, datetime]] = (),
@@ -123,7 +125,7 @@ class SqlStore:
         held: Iterable[tuple[str, str]] = (),
         not_held: Iterable[tuple[str, str]] = (),
     ) -> None:
-        """Change flags, audit log, cancel intents, scans and exemptions in one transaction.
+        """Change flags, audit log, cancel and team-removal intents, scans, exemptions at once.
 
         ``close_intents`` holds (org, login, outcome): every unresolved intent of that user is
         resolved with that outcome at ``close_at``. Closing happens before ``open_intents``
@@ -138,6 +140,7 @@ class SqlStore:
             remove=remove,
             audit=audit,
             open_intents=open_intents,
+            open_removals=open_removals,
             close_intents=close_intents,
             close_at=close_at,
             scans=scans,

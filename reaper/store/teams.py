@@ -62,6 +62,16 @@ class TeamRemoval:
     requested_at: datetime
 
 
+def removal_row(removal: TeamRemoval) -> dict[str, object]:
+    """A removal intent as a ``team_removals`` row (outcome and resolution still empty)."""
+    return {
+        "team": removal.team.casefold(),
+        "login_key": removal.login.casefold(),
+        "login": removal.login,
+        "requested_at": removal.requested_at,
+    }
+
+
 class TeamLedger:
     """Reads and writes ``team_removals`` and ``team_facts``, each call one transaction."""
 
@@ -70,15 +80,7 @@ class TeamLedger:
 
     def open(self, removals: Iterable[TeamRemoval], audit: Iterable[AuditEntry] = ()) -> None:
         """Store removal intents (and their audit lines) before any request is sent."""
-        rows = [
-            {
-                "team": r.team.casefold(),
-                "login_key": r.login.casefold(),
-                "login": r.login,
-                "requested_at": r.requested_at,
-            }
-            for r in removals
-        ]
+        rows = [removal_row(r) for r in removals]
         entries = [audit_row(entry) for entry in audit]
         with transaction(self._engine) as conn:
             if rows:

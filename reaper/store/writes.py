@@ -19,7 +19,9 @@ from reaper.store.schema import (
     grant_scopes_table,
     intents_table,
     scans_table,
+    team_removals_table,
 )
+from reaper.store.teams import removal_row
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
     from reaper.core.domain import Flag
     from reaper.store.records import CancelIntent, Exemption
+    from reaper.store.teams import TeamRemoval
 
 
 class StepChanges:
@@ -45,6 +48,7 @@ class StepChanges:
         remove: Iterable[Flag],
         audit: Iterable[AuditEntry],
         open_intents: Iterable[CancelIntent],
+        open_removals: Iterable[TeamRemoval] = (),
         close_intents: Iterable[tuple[str, str, str]],
         close_at: datetime | None,
         scans: Iterable[tuple[str, int, datetime]],
@@ -56,6 +60,7 @@ class StepChanges:
         self.removed = list(remove)
         self.entries = [audit_row(entry) for entry in audit]
         self.opened = [intent_row(intent) for intent in open_intents]
+        self.removing = [removal_row(removal) for removal in open_removals]
         self.closed = list(close_intents)
         self.close_at = close_at
         self.scanned = list(scans)
@@ -89,6 +94,8 @@ class StepChanges:
             )
         if self.opened:
             conn.execute(sa.insert(intents_table), self.opened)
+        if self.removing:
+            conn.execute(sa.insert(team_removals_table), self.removing)
         for org, seats, scanned_at in self.scanned:
             conn.execute(sa.delete(scans_table).where(scans_table.c.org == org))
             conn.execute(sa.insert(scans_table).values(org=org, seats=seats, scanned_at=scanned_at))
