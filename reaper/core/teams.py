@@ -189,13 +189,19 @@ def team_scope(key: str, enterprise: str | None) -> str:
     return key.partition("/")[0]
 
 
-def grant_team(seat: Seat) -> str | None:
-    """The case-folded key of the team that granted ``seat`` (``org/slug``, ``ent:slug``)."""
+def grant_ref(seat: Seat) -> TeamRef | None:
+    """The team a grant comes through: an org team, or an enterprise team; ``None`` direct."""
     if seat.assigning_team is None:
         return None
     if is_enterprise(seat.org):
-        return f"{ENTERPRISE_PREFIX}{seat.assigning_team}".casefold()
-    return f"{seat.org}/{seat.assigning_team}".casefold()
+        return TeamRef(slug=seat.assigning_team)
+    return TeamRef(slug=seat.assigning_team, org=seat.org)
+
+
+def grant_team(seat: Seat) -> str | None:
+    """The case-folded key of the team that granted ``seat`` (``org/slug``, ``ent:slug``)."""
+    ref = grant_ref(seat)
+    return ref.key if ref is not None else None
 
 
 def team_grants(person: Person | None, reclaim: frozenset[str]) -> dict[str, tuple[Seat, ...]]:

@@ -82,18 +82,16 @@ def overrule(
     return out, found
 
 
-def hold(decisions: Iterable[Decision], why: Mapping[str, str]) -> tuple[list[Decision], int]:
-    """Keep flagged every due person whose login ``why`` names (case-folded); count them."""
+def hold(decisions: Iterable[Decision], why: Mapping[str, str]) -> list[Decision]:
+    """Keep flagged every due person whose login ``why`` names (case-folded)."""
     out: list[Decision] = []
-    held = 0
     for d in decisions:
         reason = why.get(d.login.casefold())
         if d.action is Action.CANCEL and reason is not None:
             out.append(keep(d, f"{HELD} ({reason})"))
-            held += 1
         else:
             out.append(d)
-    return out, held
+    return out
 
 
 def day_bit(day: date, start: date) -> int:

@@ -35,10 +35,9 @@ def reconcile_teams(
     enterprise: str | None,
     now: datetime,
     reports: dict[str, OrgReport],
-) -> int:
-    """Settle every open team removal from a fresh read of the membership; return how many."""
+) -> None:
+    """Settle every open team removal from a fresh read of the membership."""
     ledger = store.teams
-    settled = 0
     for removal in ledger.unresolved():
         scope = team_scope(removal.team, enterprise)
         report = reports.setdefault(scope, OrgReport(scope))
@@ -55,8 +54,6 @@ def reconcile_teams(
         _record(ledger_store=store, removal=removal, scope=scope, now=now, gone=gone)
         if gone:
             report.teams_removed[removal.team] = report.teams_removed.get(removal.team, 0) + 1
-        settled += 1
-    return settled
 
 
 def _record(

@@ -54,17 +54,17 @@ class UsageCheck:
 
 def second_opinion(
     plan: Plan, check: UsageCheck, github: GitHubClient, now: datetime, inactive_days: int
-) -> int:
-    """Read the usage reports of the scopes with due persons; return the cancels held.
+) -> None:
+    """Read the usage reports of the scopes with due persons; hold or keep who they say.
 
     Due: cancelled this run, or past their due date and waiting for the cycle end. Use the
     report shows more than ``inactive_days`` ago does not keep anyone.
     """
     if check.mode == "off":
-        return 0
+        return
     due = [d for d in plan.decisions if _due(d, now)]
     if not due:
-        return 0
+        return
     latest: dict[str, date] = {}
     light: list[LightUse] = []
     why: dict[str, str] = {}
@@ -86,7 +86,7 @@ def second_opinion(
     recent_from = (now - inactive_days * DAY).date()
     due_keys = {d.login.casefold() for d in due}
     decisions, found = overrule(plan.decisions, latest, due_keys, recent_from=recent_from)
-    decisions, held = hold(decisions, why)
+    decisions = hold(decisions, why)
     plan.decisions = decisions
     for one in found:
         log.info(
@@ -105,7 +105,6 @@ def second_opinion(
         line = unavailable_line(scope, problem, require=check.mode == "require", held=count)
         plan.reports[section].notes.append(line)
     _list_light(plan, light, check)  # last: a renderer that clips notes keeps the ones above
-    return held
 
 
 def _list_light(plan: Plan, light: list[LightUse], check: UsageCheck) -> None:

@@ -15,30 +15,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
-from reaper.core.domain import Action, is_enterprise
+from reaper.core.domain import Action
 from reaper.core.holds import not_read, person_hold, team_hold, unreadable
-from reaper.core.teams import TeamFacts, TeamRef
+from reaper.core.teams import TeamFacts, TeamRef, grant_ref
 from reaper.cycle.team_reads import TeamReads
 from reaper.errors import DeadlineExceededError, GitHubError, ReaperError
 from reaper.logs import get_logger
 
 if TYPE_CHECKING:
-    from reaper.core.domain import Seat
     from reaper.core.holds import Hold
     from reaper.cycle.plan import Plan
     from reaper.github import GitHubClient
     from reaper.store import SqlStore
 
 log = get_logger(__name__)
-
-
-def grant_team(seat: Seat) -> TeamRef | None:
-    """The team a grant comes through: an org team, or an enterprise team; ``None`` direct."""
-    if seat.assigning_team is None:
-        return None
-    if is_enterprise(seat.org):
-        return TeamRef(slug=seat.assigning_team)
-    return TeamRef(slug=seat.assigning_team, org=seat.org)
 
 
 @dataclass
@@ -73,7 +63,7 @@ class WhoCan:
         reads = _Reads(self, shared or TeamReads(github.session, self.enterprise), learnt)
         holds: dict[str, tuple[Hold, ...]] = {}
         for key, person in people.items():
-            refs = {ref.key: ref for g in person.live if (ref := grant_team(g)) is not None}
+            refs = {ref.key: ref for g in person.live if (ref := grant_ref(g)) is not None}
             holds[key] = tuple(reads.hold(ref, person.login) for ref in refs.values())
         for report in plan.reports.values():
             report.needs_person = [

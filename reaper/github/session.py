@@ -19,7 +19,7 @@ from reaper import __version__
 from reaper.errors import BadResponseError, GitHubError
 from reaper.github.answers import RetryableError, path_of, raise_for
 from reaper.github.bounded import BodyTooLargeError, fetch
-from reaper.github.ratelimit import RateLimits, bucket_of
+from reaper.github.ratelimit import DEFAULT, RateLimits, bucket_of
 from reaper.github.retry import RetryPolicy
 from reaper.logs import get_logger
 
@@ -88,11 +88,12 @@ class GitHubSession:
         """
         where = f"{method} {path_of(url)}"
         self.retry.check_deadline(where)
-        self.limits.pace(method, self.retry.pause, self.bucket(url, kwargs.get("auth")))
-        return self.retry.run(where, lambda: self._attempt(method, url, **kwargs))
+        bucket = self.bucket(url, kwargs.get("auth"))
+        self.limits.pace(method, self.retry.pause, bucket)
+        return self.retry.run(where, lambda: self._attempt(method, url, bucket, **kwargs))
 
     def _attempt(
-        self, method: str, url: str, *, renewed: bool = False, **kwargs: Any
+        self, method: str, url: str, bucket: str, *, renewed: bool = False, **kwargs: Any
     ) -> httpx.Response:
         where = f"{method} {path_of(url)}"
         self.retry.check_deadline(where)
@@ -116,10 +117,10 @@ class GitHubSession:
         except BodyTooLargeError as exc:
             raise BadResponseError(f"GitHub's answer to {where} is too large ({exc})") from None
         self.responses_by_status[response.status_code] += 1
-        self.limits.record(response, self.bucket(url, kwargs.get("auth")))
+        self.limits.record(response, bucket)
         log.debug("github.response", method=method, path=path_of(url), status=response.status_code)
         if response.status_code == 401 and not renewed and self._renewable(response, kwargs):
-            return self._attempt(method, url, renewed=True, **kwargs)
+            return self._attempt(method, url, bucket, renewed=True, **kwargs)
         try:
             return self._check(response, method, url)
         except RecursionError:  # an error body nested too deeply for the json module
@@ -127,7 +128,10 @@ class GitHubSession:
 
     def bucket(self, url: str, auth: httpx.Auth | None = None) -> str:
         """The rate-limit bucket (``reaper.github.ratelimit``) a request to ``url`` draws from."""
-        return bucket_of(auth or self.auth, self.base.join(url).path)
+        auth = auth or self.auth
+        if not callable(getattr(auth, "bucket", None)):
+            return DEFAULT  # one credential, one bucket: the path does not matter
+        return bucket_of(auth, self.base.join(url).path)
 
     def _renewable(self, response: httpx.Response, kwargs: dict[str, Any]) -> bool:
         """After a 401, ask a source of short-lived tokens to renew the one refused, once."""
