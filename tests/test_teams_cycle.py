@@ -394,3 +394,45 @@ def test_a_grant_still_live_after_the_removal_needs_a_person(
     assert needs.login == "ann"
     assert "removed from team acme/copilot-users, but its seat grant is still live" in needs.reason
     assert outcome.report.totals.cancelled == 0
+
+
+def test_a_removal_github_keeps_failing_is_left_open_and_sent_again_next_cycle(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """503 on every attempt: unsure, the flag kept and the row open; the next run settles it."""
+    sim.add_team("copilot-users", org="acme").add_member("ann")
+    team_seat(sim, clock, "ann")
+    reaper = reaper_for(sim, clock, tmp_path)
+    assert reaper.run().report.totals.newly_flagged == 1
+    clock.advance(days=8)
+    sim.inject(Fault(path="/memberships/ann$", method="DELETE", status=503, times=20))
+    first = reaper.run()
+    assert removals(reaper) == [(TEAM, "ann", None)]  # the answer is unknown: left open
+    assert ("acme", "ann") in reaper.flags()
+    assert first.report.totals.cancelled == 0
+    sim.clear_faults()
+    clock.advance(days=1)
+    assert reaper.run().ok
+    # the membership still stood: settled as not removed, then removed by this cycle
+    assert removals(reaper) == [(TEAM, "ann", "not removed"), (TEAM, "ann", "removed")]
+    assert reaper.flags() == {}
+
+
+def test_after_a_team_sync_refusal_nothing_more_is_sent_to_that_team(
+    sim: Simulator, clock: FakeClock, tmp_path: Path
+) -> None:
+    """Two due members; GitHub refuses the first for team sync: the second is not asked for."""
+    team = sim.add_team("copilot-users", org="acme")
+    for login in ("ann", "bob"):
+        team.add_member(login)
+        team_seat(sim, clock, login)
+    reaper = reaper_for(sim, clock, tmp_path)
+    assert reaper.run().report.totals.newly_flagged == 2
+    clock.advance(days=8)
+    sim.inject(
+        Fault(path="/memberships/", method="DELETE", status=403, body={"message": SYNC_REMOVAL})
+    )
+    outcome = reaper.run()
+    assert [w for w in writes(sim) if w[0] == "DELETE"] == [("DELETE", MEMBERSHIP + "ann")]
+    assert sorted(e.login for e in outcome.report.entries("needs_person")) == ["ann", "bob"]
+    assert sorted(r[2] or "" for r in removals(reaper)) == ["not removed", "not removed"]
